@@ -1,0 +1,98 @@
+"""The staff UI menu. One definition; each user sees the entries their permissions allow.
+
+Entries name a URL and the permission needed. An entry whose URL does not exist yet
+(a later issue's page) is left out, so the menu grows as the apps do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    permission: str
+
+
+@dataclass(frozen=True)
+class NavSection:
+    label: str
+    icon: str
+    items: tuple[NavItem, ...]
+
+
+MENU: tuple[NavSection, ...] = (
+    NavSection(
+        _("Products"),
+        "box-seam",
+        (
+            NavItem(_("Products"), "catalog:product_list", "catalog.view_product"),
+            NavItem(_("Categories"), "catalog:category_list", "catalog.view_category"),
+            NavItem(_("Manufacturers"), "catalog:manufacturer_list", "catalog.view_manufacturer"),
+            NavItem(
+                _("First-time product approvals"),
+                "catalog:productfirstapproval_list",
+                "catalog.view_productfirstapproval",
+            ),
+        ),
+    ),
+    NavSection(
+        _("Suppliers"),
+        "truck",
+        (
+            NavItem(_("Suppliers"), "suppliers:supplier_list", "suppliers.view_supplier"),
+            NavItem(
+                _("Supplier licences"),
+                "suppliers:supplierlicence_list",
+                "suppliers.view_supplierlicence",
+            ),
+            NavItem(
+                _("First-time supplier approvals"),
+                "suppliers:supplierfirstapproval_list",
+                "suppliers.view_supplierfirstapproval",
+            ),
+        ),
+    ),
+    NavSection(
+        _("Customers"),
+        "people",
+        (
+            NavItem(_("Customers"), "customers:customer_list", "customers.view_customer"),
+            NavItem(
+                _("Customer classes"),
+                "customers:customerclass_list",
+                "customers.view_customerclass",
+            ),
+        ),
+    ),
+    NavSection(
+        _("Company"),
+        "building",
+        (
+            NavItem(_("Company settings"), "core:company_settings", "core.view_companysettings"),
+            NavItem(_("Company licences"), "core:companylicence_list", "core.view_companylicence"),
+        ),
+    ),
+)
+
+
+def navigation_for(user) -> list[dict]:
+    sections = []
+    for section in MENU:
+        items = []
+        for item in section.items:
+            if not user.has_perm(item.permission):
+                continue
+            try:
+                url = reverse(item.url_name)
+            except NoReverseMatch:
+                continue
+            items.append({"label": item.label, "url": url})
+        if items:
+            sections.append({"label": section.label, "icon": section.icon, "items": items})
+    return sections

@@ -1,0 +1,135 @@
+"""The roles of DESIGN.md section 1, as Django groups with permissions.
+
+This is the one definition: the data migration and `sync_roles` build the groups from
+it. A permission is "app_label.codename". Later issues extend the lists as their apps
+gain models; `sync_roles` runs after every migrate, so groups always match this file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    label: str
+    permissions: tuple[str, ...]
+
+
+def crud(app: str, *models: str, actions=("view", "add", "change")) -> tuple[str, ...]:
+    return tuple(f"{app}.{action}_{model}" for model in models for action in actions)
+
+
+def view(app: str, *models: str) -> tuple[str, ...]:
+    return crud(app, *models, actions=("view",))
+
+
+CATALOG_MODELS = (
+    "category",
+    "manufacturer",
+    "manufacturerlicence",
+    "product",
+    "productfirstapproval",
+)
+SUPPLIER_MODELS = ("supplier", "supplierlicence", "salesrepauthorisation", "supplierfirstapproval")
+CUSTOMER_MODELS = ("customerclass", "customer", "customerlicence")
+CORE_MODELS = ("companysettings", "companylicence")
+
+VIEW_MASTER_DATA = (
+    view("catalog", *CATALOG_MODELS)
+    + view("suppliers", *SUPPLIER_MODELS)
+    + view("customers", *CUSTOMER_MODELS)
+    + view("core", *CORE_MODELS)
+)
+
+ROLES: tuple[Role, ...] = (
+    Role(
+        "purchaser",
+        _("Purchaser"),
+        VIEW_MASTER_DATA
+        + crud("catalog", "manufacturer", "manufacturerlicence", "product", "productfirstapproval")
+        + crud("suppliers", *SUPPLIER_MODELS),
+    ),
+    Role("inspector", _("Inspector"), VIEW_MASTER_DATA),
+    Role("keeper", _("Warehouse keeper"), VIEW_MASTER_DATA),
+    Role("checker", _("Outbound checker"), VIEW_MASTER_DATA),
+    Role(
+        "sales",
+        _("Salesperson"),
+        view("catalog", "category", "manufacturer", "product")
+        + view("customers", "customerclass")
+        + crud("customers", "customer", "customerlicence"),
+    ),
+    Role(
+        "quality_manager",
+        _("Head of quality"),
+        VIEW_MASTER_DATA
+        + crud("catalog", "category", "manufacturerlicence", "product")
+        + crud("suppliers", "supplierlicence", "salesrepauthorisation")
+        + crud("customers", "customerlicence")
+        + crud("core", "companylicence")
+        + (
+            "catalog.review_quality_productfirstapproval",
+            "suppliers.review_quality_supplierfirstapproval",
+            "core.view_history",
+        ),
+    ),
+    Role(
+        "manager",
+        _("Manager"),
+        VIEW_MASTER_DATA
+        + crud("catalog", *CATALOG_MODELS)
+        + crud("suppliers", *SUPPLIER_MODELS)
+        + crud("customers", *CUSTOMER_MODELS)
+        + crud("core", *CORE_MODELS)
+        + (
+            "catalog.review_manager_productfirstapproval",
+            "suppliers.review_manager_supplierfirstapproval",
+            "customers.change_credit_customer",
+            "core.view_history",
+            "core.view_cost",
+        ),
+    ),
+    Role(
+        "finance",
+        _("Finance"),
+        VIEW_MASTER_DATA + ("customers.change_credit_customer", "core.view_cost"),
+    ),
+    Role("auditor", _("Auditor"), VIEW_MASTER_DATA + ("core.view_history",)),
+)
+
+ROLE_BY_CODE = {role.code: role for role in ROLES}
+
+
+def sync_roles(apps=None) -> None:
+    """Create or update one group per role with exactly the permissions listed above.
+
+    Works with the historical app registry inside a migration (`apps`) and with the
+    live one. Raises LookupError naming any permission that does not exist, so a typo
+    or a renamed model fails loudly instead of silently granting less.
+    """
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
+
+    registry = apps or global_apps
+    for app_config in registry.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=registry, verbosity=0)
+
+    group_model = registry.get_model("auth", "Group")
+    permission_model = registry.get_model("auth", "Permission")
+    index = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in permission_model.objects.values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+    }
+    for role in ROLES:
+        missing = sorted(p for p in role.permissions if p not in index)
+        if missing:
+            raise LookupError(f"role {role.code}: unknown permissions {missing}")
+        group, _created = group_model.objects.get_or_create(name=role.code)
+        group.permissions.set([index[p] for p in role.permissions])

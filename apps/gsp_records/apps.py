@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GspRecordsConfig(AppConfig):
+    name = "apps.gsp_records"
+    label = "gsp_records"
+    verbose_name = _("GSP records")
