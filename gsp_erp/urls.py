@@ -11,6 +11,8 @@ urlpatterns = [
     path("catalog/", include("apps.catalog.urls")),
     path("suppliers/", include("apps.suppliers.urls")),
     path("customers/", include("apps.customers.urls")),
+    path("inventory/", include("apps.inventory.urls")),
+    path("purchasing/", include("apps.purchasing.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

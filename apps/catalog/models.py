@@ -134,6 +134,33 @@ class ManufacturerLicence(Licence):
         ]
 
 
+class StorageGroup(TimeStampedModel):
+    """A storage group (药性/储存类别): groups declared incompatible may not share a location.
+
+    Incompatibility is symmetric: declaring A incompatible with B also makes B
+    incompatible with A.
+    """
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    incompatible_with = models.ManyToManyField(
+        "self",
+        verbose_name=_("incompatible with"),
+        symmetrical=True,
+        blank=True,
+        help_text=_("Products of these groups may not be stored in the same location."),
+    )
+    history = HistoricalRecords(m2m_fields=["incompatible_with"])
+
+    class Meta:
+        verbose_name = _("storage group")
+        verbose_name_plural = _("storage groups")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
 class Product(TimeStampedModel):
     """商品档案: one product (a device model/specification, or a drug) with its controls."""
 
@@ -217,6 +244,23 @@ class Product(TimeStampedModel):
     )
     max_qty_period = models.CharField(
         _("maximum quantity period"), max_length=10, choices=MaxQtyPeriod.choices, blank=True
+    )
+    max_purchase_price = models.DecimalField(
+        _("maximum purchase price (incl. tax)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("Purchase orders above this price warn or are refused (company setting)."),
+    )
+    storage_group = models.ForeignKey(
+        StorageGroup,
+        verbose_name=_("storage group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="products",
     )
     min_stock = models.PositiveIntegerField(_("minimum stock"), null=True, blank=True)
     max_stock = models.PositiveIntegerField(_("maximum stock"), null=True, blank=True)

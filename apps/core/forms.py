@@ -115,6 +115,9 @@ class CompanySettingsForm(StyledModelForm):
             "expiry_red_days",
             "purchase_approval_threshold",
             "default_min_shelf_life_days",
+            "over_receipt_tolerance_pct",
+            "receipt_price_tolerance_pct",
+            "max_purchase_price_mode",
         ]
 
 

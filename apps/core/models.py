@@ -8,7 +8,7 @@ import re
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +40,12 @@ class DeviceClass(models.IntegerChoices):
 class OrderControlMode(models.TextChoices):
     STRICT = "strict", _("Strict: receipts and deliveries follow an order")
     LENIENT = "lenient", _("Lenient: receipts and deliveries may be entered without an order")
+
+
+class MaxPurchasePriceMode(models.TextChoices):
+    OFF = "off", _("No maximum purchase price control")
+    WARN = "warn", _("Warn when above the maximum purchase price")
+    BLOCK = "block", _("Refuse prices above the maximum purchase price")
 
 
 class MinPriceRule(models.TextChoices):
@@ -102,6 +108,28 @@ class CompanySettings(models.Model):
         _("default minimum remaining shelf life (days)"),
         default=180,
         help_text=_("Used for customers that do not set their own."),
+    )
+    over_receipt_tolerance_pct = models.DecimalField(
+        _("over-receipt tolerance (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("How much more than ordered a receipt may bring in, in percent of the line."),
+    )
+    receipt_price_tolerance_pct = models.DecimalField(
+        _("receipt price tolerance (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("How far a receipt price may differ from the order price, in percent."),
+    )
+    max_purchase_price_mode = models.CharField(
+        _("maximum purchase price control"),
+        max_length=10,
+        choices=MaxPurchasePriceMode.choices,
+        default=MaxPurchasePriceMode.WARN,
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords()
@@ -415,3 +443,19 @@ class FirstTimeApproval(TimeStampedModel):
     @property
     def is_approved(self) -> bool:
         return self.status == ApprovalStatus.APPROVED
+
+
+class DocumentSequence(models.Model):
+    """The last document number issued per prefix and day (see `core.numbering`)."""
+
+    prefix = models.CharField(max_length=10)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "day"], name="document_sequence_unique_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix} {self.day} {self.last}"

@@ -71,6 +71,51 @@ MENU: tuple[NavSection, ...] = (
         ),
     ),
     NavSection(
+        _("Purchasing"),
+        "cart",
+        (
+            NavItem(
+                _("Purchase orders"),
+                "purchasing:purchaseorder_list",
+                "purchasing.view_purchaseorder",
+            ),
+            NavItem(_("Receipts"), "purchasing:receipt_list", "purchasing.view_receipt"),
+            NavItem(_("Acceptance"), "purchasing:acceptance_list", "purchasing.view_acceptance"),
+            NavItem(
+                _("Rejection reports"),
+                "purchasing:rejectionreport_list",
+                "purchasing.view_rejectionreport",
+            ),
+            NavItem(
+                _("Purchase returns"),
+                "purchasing:purchasereturn_list",
+                "purchasing.view_purchasereturn",
+            ),
+        ),
+    ),
+    NavSection(
+        _("Inventory"),
+        "boxes",
+        (
+            NavItem(_("Stock by lot"), "inventory:stock_report", "inventory.view_stockbalance"),
+            NavItem(_("Expiry bands"), "inventory:expiry_report", "inventory.view_stockbalance"),
+            NavItem(_("Batch ledger"), "inventory:batch_ledger", "inventory.view_stockmove"),
+            NavItem(_("Stock movements"), "inventory:move_list", "inventory.view_stockmove"),
+            NavItem(_("Min/max alerts"), "inventory:minmax_report", "inventory.view_stockbalance"),
+            NavItem(
+                _("Slow movers and turnover"), "inventory:slow_movers", "inventory.view_stockmove"
+            ),
+            NavItem(_("Lots"), "inventory:lot_list", "inventory.view_lot"),
+            NavItem(_("Transfers"), "inventory:transfer_create", "inventory.add_stockmove"),
+            NavItem(_("Stop-sales"), "inventory:lothold_list", "inventory.view_lothold"),
+            NavItem(_("Loss reports"), "inventory:lossreport_list", "inventory.view_lossreport"),
+            NavItem(_("Stocktakes"), "inventory:stocktake_list", "inventory.view_stocktake"),
+            NavItem(_("Warehouses"), "inventory:warehouse_list", "inventory.view_warehouse"),
+            NavItem(_("Locations"), "inventory:location_list", "inventory.view_location"),
+            NavItem(_("Storage groups"), "catalog:storagegroup_list", "catalog.view_storagegroup"),
+        ),
+    ),
+    NavSection(
         _("Company"),
         "building",
         (

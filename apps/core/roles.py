@@ -37,9 +37,29 @@ CATALOG_MODELS = (
 SUPPLIER_MODELS = ("supplier", "supplierlicence", "salesrepauthorisation", "supplierfirstapproval")
 CUSTOMER_MODELS = ("customerclass", "customer", "customerlicence")
 CORE_MODELS = ("companysettings", "companylicence")
+INVENTORY_MODELS = (
+    "warehouse",
+    "location",
+    "lot",
+    "stockbalance",
+    "stockmove",
+    "stockreservation",
+    "lothold",
+    "lossreport",
+    "stocktake",
+)
+PURCHASING_MODELS = (
+    "purchaseorder",
+    "receipt",
+    "acceptance",
+    "rejectionreport",
+    "purchasereturn",
+)
+VIEW_STOCK = view("inventory", *INVENTORY_MODELS) + view("catalog", "storagegroup")
+VIEW_PURCHASING = view("purchasing", *PURCHASING_MODELS)
 
 VIEW_MASTER_DATA = (
-    view("catalog", *CATALOG_MODELS)
+    view("catalog", *CATALOG_MODELS, "storagegroup")
     + view("suppliers", *SUPPLIER_MODELS)
     + view("customers", *CUSTOMER_MODELS)
     + view("core", *CORE_MODELS)
@@ -51,17 +71,39 @@ ROLES: tuple[Role, ...] = (
         _("Purchaser"),
         VIEW_MASTER_DATA
         + crud("catalog", "manufacturer", "manufacturerlicence", "product", "productfirstapproval")
-        + crud("suppliers", *SUPPLIER_MODELS),
+        + crud("suppliers", *SUPPLIER_MODELS)
+        + VIEW_STOCK
+        + VIEW_PURCHASING
+        + crud("purchasing", "purchaseorder", "receipt", "purchasereturn"),
     ),
-    Role("inspector", _("Inspector"), VIEW_MASTER_DATA),
-    Role("keeper", _("Warehouse keeper"), VIEW_MASTER_DATA),
-    Role("checker", _("Outbound checker"), VIEW_MASTER_DATA),
+    Role(
+        "inspector",
+        _("Inspector"),
+        VIEW_MASTER_DATA
+        + VIEW_STOCK
+        + VIEW_PURCHASING
+        + crud("purchasing", "acceptance", "rejectionreport")
+        + ("purchasing.inspect_receipt",),
+    ),
+    Role(
+        "keeper",
+        _("Warehouse keeper"),
+        VIEW_MASTER_DATA
+        + VIEW_STOCK
+        + VIEW_PURCHASING
+        + crud("purchasing", "receipt")
+        + crud("inventory", "location", "lot", "stockmove", "lossreport", "stocktake")
+        # change_stockbalance marks the keepers who may confirm controlled-product moves.
+        + ("inventory.change_stockbalance",),
+    ),
+    Role("checker", _("Outbound checker"), VIEW_MASTER_DATA + VIEW_STOCK),
     Role(
         "sales",
         _("Salesperson"),
         view("catalog", "category", "manufacturer", "product")
         + view("customers", "customerclass")
-        + crud("customers", "customer", "customerlicence"),
+        + crud("customers", "customer", "customerlicence")
+        + view("inventory", "warehouse", "lot", "stockbalance"),
     ),
     Role(
         "quality_manager",
@@ -71,7 +113,12 @@ ROLES: tuple[Role, ...] = (
         + crud("suppliers", "supplierlicence", "salesrepauthorisation")
         + crud("customers", "customerlicence")
         + crud("core", "companylicence")
+        + crud("catalog", "storagegroup")
+        + VIEW_STOCK
+        + VIEW_PURCHASING
+        + crud("inventory", "lothold")
         + (
+            "inventory.review_quality_lossreport",
             "catalog.review_quality_productfirstapproval",
             "suppliers.review_quality_supplierfirstapproval",
             "core.view_history",
@@ -85,7 +132,14 @@ ROLES: tuple[Role, ...] = (
         + crud("suppliers", *SUPPLIER_MODELS)
         + crud("customers", *CUSTOMER_MODELS)
         + crud("core", *CORE_MODELS)
+        + crud("catalog", "storagegroup")
+        + VIEW_STOCK
+        + VIEW_PURCHASING
+        + crud("inventory", "warehouse", "location")
         + (
+            "purchasing.approve_purchaseorder",
+            "inventory.review_manager_lossreport",
+            "inventory.approve_stocktake",
             "catalog.review_manager_productfirstapproval",
             "suppliers.review_manager_supplierfirstapproval",
             "customers.change_credit_customer",
@@ -96,15 +150,22 @@ ROLES: tuple[Role, ...] = (
     Role(
         "finance",
         _("Finance"),
-        VIEW_MASTER_DATA + ("customers.change_credit_customer", "core.view_cost"),
+        VIEW_MASTER_DATA
+        + VIEW_STOCK
+        + VIEW_PURCHASING
+        + ("customers.change_credit_customer", "core.view_cost"),
     ),
-    Role("auditor", _("Auditor"), VIEW_MASTER_DATA + ("core.view_history",)),
+    Role(
+        "auditor",
+        _("Auditor"),
+        VIEW_MASTER_DATA + VIEW_STOCK + VIEW_PURCHASING + ("core.view_history",),
+    ),
 )
 
 ROLE_BY_CODE = {role.code: role for role in ROLES}
 
 
-def sync_roles(apps=None) -> None:
+def sync_roles(apps=None, *, strict: bool = True) -> None:
     """Create or update one group per role with exactly the permissions listed above.
 
     Works with the historical app registry inside a migration (`apps`) and with the
@@ -129,7 +190,7 @@ def sync_roles(apps=None) -> None:
     }
     for role in ROLES:
         missing = sorted(p for p in role.permissions if p not in index)
-        if missing:
+        if missing and strict:
             raise LookupError(f"role {role.code}: unknown permissions {missing}")
         group, _created = group_model.objects.get_or_create(name=role.code)
-        group.permissions.set([index[p] for p in role.permissions])
+        group.permissions.set([index[p] for p in role.permissions if p in index])

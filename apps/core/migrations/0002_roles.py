@@ -6,7 +6,9 @@ from django.db import migrations
 def create_roles(apps, schema_editor):
     from apps.core.roles import sync_roles
 
-    sync_roles(apps)
+    # Models of later migrations do not exist yet here; the post_migrate sync (strict)
+    # grants their permissions once every migration has run.
+    sync_roles(apps, strict=False)
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,5 @@
+"""URLs of the purchasing staff pages."""
+
+app_name = "purchasing"
+
+urlpatterns = []
