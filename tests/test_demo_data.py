@@ -1,21 +1,40 @@
 """`manage.py load_demo` and `manage.py demo_logins`."""
 
 import io
+import time
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.db import transaction
+from django.db import models, transaction
 from django.test import override_settings
 from simple_history.models import HistoricalChanges
 
-from apps.catalog.models import Category, Manufacturer, Product, ProductFirstApproval
+from apps.catalog.models import (
+    Category,
+    Manufacturer,
+    Product,
+    ProductFirstApproval,
+    StorageCondition,
+    StorageGroup,
+)
 from apps.core.licences import company_blockers
 from apps.core.management.commands._demo_data import DEMO_PASSWORD
 from apps.core.models import ApprovalStatus, CompanyLicence, CompanySettings, today
 from apps.core.roles import ROLES
 from apps.customers.models import Customer, CustomerLicence, CustomerType
+from apps.inventory.expiry import Band, band_annotation
+from apps.inventory.models import (
+    Location,
+    Lot,
+    StockBalance,
+    StockMove,
+    Warehouse,
+    Zone,
+)
+from apps.inventory.selectors_ledger import ledger_discrepancies
+from apps.purchasing.models import Acceptance, PurchaseOrder, Receipt
 from apps.suppliers.models import (
     SalesRepAuthorisation,
     Supplier,
@@ -43,6 +62,15 @@ MODELS = (
     Customer,
     CustomerLicence,
     User,
+    Warehouse,
+    Location,
+    StorageGroup,
+    Lot,
+    StockBalance,
+    StockMove,
+    PurchaseOrder,
+    Receipt,
+    Acceptance,
 )
 
 
@@ -68,7 +96,9 @@ def demo(django_db_setup, django_db_blocker):
     It lives in a transaction rolled back after the module; each test's own transaction
     nests inside it as a savepoint."""
     with django_db_blocker.unblock(), transaction.atomic():
+        started = time.monotonic()
         load()
+        assert time.monotonic() - started < 60, "the demo must load in under a minute"
         first = counts()
         load()
         second = counts()
@@ -178,3 +208,98 @@ def test_demo_logins_flags_a_missing_user(demo):
     call_command("demo_logins", stdout=out)
     row = next(line for line in out.getvalue().splitlines() if line.startswith("auditor "))
     assert "load_demo" in row
+
+
+def test_warehouse_has_every_zone_and_storage_condition(demo):
+    warehouse = Warehouse.objects.get(code="WH01")
+    assert str(warehouse) == "WH01 上海浦东仓"
+    kinds = set(warehouse.locations.values_list("zone", "storage_condition"))
+    assert kinds == {(zone, condition) for zone in Zone.values for condition in StorageCondition}
+    controlled = warehouse.locations.filter(is_controlled_area=True)
+    assert controlled.exists()
+    assert set(controlled.values_list("zone", flat=True)) == {Zone.QUALIFIED}
+
+
+def test_storage_groups_with_one_incompatibility_kept_apart(demo):
+    groups = StorageGroup.objects.prefetch_related("incompatible_with")
+    pairs = {
+        frozenset((group.code, other.code))
+        for group in groups
+        for other in group.incompatible_with.all()
+    }
+    assert len(groups) >= 3
+    assert len(pairs) == 1
+    first, second = tuple(next(iter(pairs)))
+    for location in Location.objects.all():
+        stored = set(
+            StockBalance.objects.filter(location=location, on_hand__gt=0).values_list(
+                "product__storage_group__code", flat=True
+            )
+        )
+        assert not {first, second} <= stored, location
+    assert StockBalance.objects.filter(product__storage_group__code=first, on_hand__gt=0).exists()
+    assert StockBalance.objects.filter(product__storage_group__code=second, on_hand__gt=0).exists()
+
+
+def test_lots_in_every_expiry_band(demo):
+    bands = dict(
+        Lot.objects.filter(balances__on_hand__gt=0)
+        .annotate(band=band_annotation())
+        .values_list("band")
+        .annotate(count=models.Count("id", distinct=True))
+        .values_list("band", "count")
+    )
+    assert set(bands) == {band.value for band in Band}
+    assert all(count >= 5 for count in bands.values()), bands
+    assert bands[Band.GREEN] > bands[Band.BLACK]
+
+
+def test_expired_stock_sits_in_the_nonconforming_zone(demo):
+    expired = StockBalance.objects.filter(on_hand__gt=0, lot__expiry_date__lt=today())
+    assert expired.exists()
+    assert set(expired.values_list("location__zone", flat=True)) == {Zone.NONCONFORMING}
+
+
+def test_stock_in_every_zone_and_condition_and_controlled_area(demo):
+    stocked = StockBalance.objects.filter(on_hand__gt=0)
+    assert set(stocked.values_list("location__zone", flat=True)) == set(Zone.values)
+    assert set(stocked.values_list("location__storage_condition", flat=True)) == set(
+        StorageCondition.values
+    )
+    controlled = stocked.filter(product__is_controlled=True, location__zone=Zone.QUALIFIED)
+    assert controlled.exists()
+    assert not controlled.filter(location__is_controlled_area=False).exists()
+    assert (
+        not stocked.exclude(location__zone=Zone.NONCONFORMING)
+        .exclude(location__storage_condition=models.F("product__storage_condition"))
+        .exists()
+    )
+    serial_lots = Lot.objects.filter(product__is_serialised=True, balances__on_hand__gt=0)
+    assert serial_lots.exists()
+    assert not serial_lots.filter(serial_number="").exists()
+
+
+def test_stock_was_posted_through_the_stock_service(demo):
+    assert StockMove.objects.count() > 100
+    assert ledger_discrepancies() == []
+    out = io.StringIO()
+    call_command("check_stock_ledger", stdout=out)
+    assert out.getvalue().startswith("OK: ")
+    # Not yet approved products have no stock.
+    assert not StockBalance.objects.filter(product__code__in=["SP0233", "SP0236"]).exists()
+
+
+def test_purchase_orders_in_every_stage(demo):
+    statuses = set(PurchaseOrder.objects.values_list("status", flat=True))
+    assert {"draft", "pending_approval", "open"} <= statuses
+    received = Receipt.objects.get().order
+    assert received.status == "open"
+    line = received.lines.order_by("pk").first()
+    assert 0 < line.received_qty < line.quantity
+    acceptance = Acceptance.objects.get()
+    assert acceptance.accepted_qty > 0
+    assert StockBalance.objects.filter(
+        lot__receipt_lines__receipt__order=received,
+        location__zone=Zone.QUALIFIED,
+        on_hand=acceptance.accepted_qty,
+    ).exists()

@@ -18,8 +18,16 @@ from .forms import (
     ManufacturerForm,
     ManufacturerLicenceAdminForm,
     ProductForm,
+    StorageGroupForm,
 )
-from .models import Category, Manufacturer, ManufacturerLicence, Product, ProductFirstApproval
+from .models import (
+    Category,
+    Manufacturer,
+    ManufacturerLicence,
+    Product,
+    ProductFirstApproval,
+    StorageGroup,
+)
 from .resources import (
     CategoryResource,
     ManufacturerLicenceResource,
@@ -102,6 +110,7 @@ class ProductAdmin(CatalogAdmin):
         "kind",
         "device_class",
         "storage_condition",
+        "storage_group",
         "is_controlled",
         "is_stopped",
         "is_active",
@@ -118,7 +127,7 @@ class ProductAdmin(CatalogAdmin):
         "barcode",
     )
     list_select_related = ("category", "manufacturer", "first_approval")
-    autocomplete_fields = ("category", "manufacturer")
+    autocomplete_fields = ("category", "manufacturer", "storage_group")
     date_hierarchy = "registration_valid_until"
 
     @admin.display(description=_("first-time approval"), ordering="first_approval__status")
@@ -131,6 +140,22 @@ class ProductAdmin(CatalogAdmin):
             product_update(product=obj, user=request.user)
         else:
             product_create(product=obj, user=request.user)
+
+
+@admin.register(StorageGroup)
+class StorageGroupAdmin(SimpleHistoryAdmin):
+    """Storage groups; incompatibility is symmetric (declaring it on one side sets both)."""
+
+    form = StorageGroupForm
+    list_display = ("code", "name", "incompatible_groups")
+    search_fields = ("code", "name")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("incompatible_with")
+
+    @admin.display(description=_("incompatible with"))
+    def incompatible_groups(self, obj):
+        return ", ".join(group.code for group in obj.incompatible_with.all()) or "—"
 
 
 @admin.register(ProductFirstApproval)

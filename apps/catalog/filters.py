@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.filters import SearchFilterSet
 from apps.core.models import ApprovalStatus, DeviceClass
 
-from .models import Category, Manufacturer, Product, ProductFirstApproval, ProductKind
+from .models import (
+    Category,
+    Manufacturer,
+    Product,
+    ProductFirstApproval,
+    ProductKind,
+    StorageGroup,
+)
 
 NO_APPROVAL = "none"
 
@@ -66,6 +73,9 @@ class ProductFilterSet(SearchFilterSet):
         label=_("storage condition"),
         choices=Product._meta.get_field("storage_condition").choices,
     )
+    storage_group = django_filters.ModelChoiceFilter(
+        label=_("storage group"), queryset=StorageGroup.objects.all()
+    )
     is_controlled = _boolean_filter(_("specially controlled"))
     is_active = _boolean_filter(_("active"))
     is_stopped = _boolean_filter(_("sale stopped"))
@@ -84,6 +94,7 @@ class ProductFilterSet(SearchFilterSet):
             "device_class",
             "kind",
             "storage_condition",
+            "storage_group",
             "is_controlled",
             "is_active",
             "is_stopped",
@@ -105,3 +116,14 @@ class ProductFirstApprovalFilterSet(SearchFilterSet):
     class Meta:
         model = ProductFirstApproval
         fields = ("q", "status")
+
+
+class StorageGroupFilterSet(SearchFilterSet):
+    search_fields = ("code", "name")
+    incompatible_with = django_filters.ModelChoiceFilter(
+        label=_("incompatible with"), queryset=StorageGroup.objects.all()
+    )
+
+    class Meta:
+        model = StorageGroup
+        fields = ("q", "incompatible_with")

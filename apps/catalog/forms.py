@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.forms import DATE_WIDGET, LicenceForm, LicenceFormMixin, StyledModelForm
 from apps.core.models import ApprovalStatus
 
-from .models import Category, Manufacturer, ManufacturerLicence, Product, ProductFirstApproval
+from .models import (
+    Category,
+    Manufacturer,
+    ManufacturerLicence,
+    Product,
+    ProductFirstApproval,
+    StorageGroup,
+)
 
 PRODUCT_FIELDS = (
     "code",
@@ -38,6 +45,8 @@ PRODUCT_FIELDS = (
     "is_implantable",
     "max_qty",
     "max_qty_period",
+    "max_purchase_price",
+    "storage_group",
     "min_stock",
     "max_stock",
     "is_stopped",
@@ -120,6 +129,28 @@ class ProductForm(StyledModelForm):
 
     def clean_registration_number(self):
         return (self.cleaned_data.get("registration_number") or "").strip()
+
+
+class StorageGroupForm(StyledModelForm):
+    """A storage group and the groups it may not share a location with (symmetric)."""
+
+    class Meta:
+        model = StorageGroup
+        fields = ("code", "name", "incompatible_with")
+        widgets = {"incompatible_with": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        others = StorageGroup.objects.order_by("code")
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        self.fields["incompatible_with"].queryset = others
+
+    def clean_code(self):
+        return (self.cleaned_data.get("code") or "").strip()
+
+    def clean_name(self):
+        return (self.cleaned_data.get("name") or "").strip()
 
 
 class ProductFirstApprovalStartForm(StyledModelForm):

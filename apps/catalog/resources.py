@@ -38,6 +38,7 @@ from .models import (
     ProductFirstApproval,
     ProductKind,
     StorageCondition,
+    StorageGroup,
 )
 
 
@@ -239,6 +240,12 @@ class ProductResource(CatalogResource):
         column_name="max_qty_period",
         widget=StrictChoiceWidget(MaxQtyPeriod.choices),
     )
+    max_purchase_price = _decimal("max_purchase_price")
+    storage_group = Field(
+        attribute="storage_group",
+        column_name="storage_group",
+        widget=CodeForeignKeyWidget(StorageGroup),
+    )
     min_stock = _integer("min_stock")
     max_stock = _integer("max_stock")
     is_stopped = _boolean("is_stopped")
@@ -264,7 +271,7 @@ class ProductResource(CatalogResource):
         export_order = PRODUCT_COLUMNS
 
     def get_queryset(self):
-        return Product.objects.select_related("category", "manufacturer")
+        return Product.objects.select_related("category", "manufacturer", "storage_group")
 
     def after_save_instance(self, instance, row, **kwargs):
         super().after_save_instance(instance, row, **kwargs)

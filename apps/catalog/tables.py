@@ -16,7 +16,14 @@ from apps.core.tables import (
     badge,
 )
 
-from .models import Category, Manufacturer, ManufacturerLicence, Product, ProductFirstApproval
+from .models import (
+    Category,
+    Manufacturer,
+    ManufacturerLicence,
+    Product,
+    ProductFirstApproval,
+    StorageGroup,
+)
 
 REGISTRATION_WARNING_DAYS = 30
 
@@ -230,3 +237,23 @@ class ProductFirstApprovalTable(tables.Table):
 
     def value_status(self, value, record):
         return str(record.get_status_display())
+
+
+class StorageGroupTable(tables.Table):
+    code = tables.Column(linkify=("catalog:storagegroup_detail", {"pk": tables.A("pk")}))
+    name = tables.Column(linkify=("catalog:storagegroup_detail", {"pk": tables.A("pk")}))
+    incompatible_with = tables.Column(
+        verbose_name=_("incompatible with"), empty_values=(), orderable=False
+    )
+
+    class Meta:
+        model = StorageGroup
+        fields = ("code", "name", "incompatible_with")
+        attrs = TABLE_ATTRS
+
+    def render_incompatible_with(self, record):
+        # Reads the prefetched groups: no query per row.
+        return ", ".join(str(group) for group in record.incompatible_with.all()) or "—"
+
+    def value_incompatible_with(self, record):
+        return ", ".join(group.code for group in record.incompatible_with.all())

@@ -11,6 +11,7 @@ from .filters import (
     ManufacturerFilterSet,
     ProductFilterSet,
     ProductFirstApprovalFilterSet,
+    StorageGroupFilterSet,
 )
 from .forms import (
     CategoryForm,
@@ -18,11 +19,25 @@ from .forms import (
     ManufacturerLicenceForm,
     ProductFirstApprovalStartForm,
     ProductForm,
+    StorageGroupForm,
 )
-from .models import Category, Manufacturer, ManufacturerLicence, Product, ProductFirstApproval
+from .models import (
+    Category,
+    Manufacturer,
+    ManufacturerLicence,
+    Product,
+    ProductFirstApproval,
+    StorageGroup,
+)
 from .resources import CategoryResource, ManufacturerResource, ProductResource
 from .services import product_create, product_first_approval_start, product_update
-from .tables import CategoryTable, ManufacturerTable, ProductFirstApprovalTable, ProductTable
+from .tables import (
+    CategoryTable,
+    ManufacturerTable,
+    ProductFirstApprovalTable,
+    ProductTable,
+    StorageGroupTable,
+)
 
 app_name = "catalog"
 
@@ -79,7 +94,7 @@ products = Crud(
     form=ProductForm,
     filterset=ProductFilterSet,
     resource=ProductResource,
-    select_related=("category", "manufacturer", "first_approval"),
+    select_related=("category", "manufacturer", "first_approval", "storage_group"),
     detail_template="catalog/product_detail.html",
     detail_context=views.product_detail_context,
     create_service=_create_product,
@@ -100,6 +115,16 @@ first_approvals = Crud(
     actions=("list", "detail", "create", "history"),
 )
 
+storage_groups = Crud(
+    model=StorageGroup,
+    table=StorageGroupTable,
+    form=StorageGroupForm,
+    filterset=StorageGroupFilterSet,
+    prefetch_related=("incompatible_with",),
+    detail_fields=("code", "name", "incompatible_with"),
+    actions=("list", "detail", "create", "update", "history"),
+)
+
 urlpatterns = [
     *categories.urls(),
     *manufacturers.urls(),
@@ -111,6 +136,7 @@ urlpatterns = [
         name="product_first_approval_start",
     ),
     *first_approvals.urls(),
+    *storage_groups.urls(),
     path(
         "productfirstapprovals/<int:pk>/<str:action>/",
         ApprovalActionView.as_view(model=ProductFirstApproval),

@@ -6,3 +6,10 @@ class InventoryConfig(AppConfig):
     name = "apps.inventory"
     label = "inventory"
     verbose_name = _("Inventory")
+
+    def ready(self):
+        from apps.core.dashboard import register_panel
+
+        from .panels import expiry_bands_panel
+
+        register_panel(expiry_bands_panel)

@@ -52,6 +52,8 @@ from apps.suppliers.models import (
 )
 
 from ._demo_catalogue import CATEGORIES, FAMILIES, MAKERS, SUB_CATEGORIES
+from ._demo_purchasing import PurchasingLoader
+from ._demo_stock import StockLoader
 
 DEMO_PASSWORD = "GspDemo-2026"
 SEED = 20260101
@@ -882,6 +884,15 @@ class Loader:
                 self.approval(ProductFirstApproval, "product", product, status, users)
             self.suppliers(categories, users)
             self.customers(categories)
+            pending = {
+                code
+                for code, status in PENDING_PRODUCTS.items()
+                if status != ApprovalStatus.APPROVED
+            }
+            warehouse = StockLoader(
+                self, users, address=COMPANY["warehouse_address"], without_stock=pending
+            ).run(products)
+            PurchasingLoader(self, users, warehouse).run()
         return self.stats
 
 

@@ -1,4 +1,5 @@
-"""`manage.py load_demo`: load (or refresh) the demo company, master data and users."""
+"""`manage.py load_demo`: load (or refresh) the demo company, master data, users, stock and
+purchase orders."""
 
 import time
 
@@ -10,7 +11,8 @@ from ._demo_data import load_demo
 class Command(BaseCommand):
     help = (
         "Load the demo data of a Shanghai medical-device distributor: company, licences, "
-        "categories, manufacturers, products, suppliers, customers and one user per role. "
+        "categories, manufacturers, products, suppliers, customers, one user per role, the "
+        "WH01 warehouse with lots in every expiry band and purchase orders in every stage. "
         "Safe to run again: rows are matched by code and updated in place."
     )
 

@@ -1,0 +1,98 @@
+"""Reads of the purchasing app: the queries services and pages share."""
+
+from __future__ import annotations
+
+from django.db.models import F, Prefetch, Sum
+
+from apps.inventory.models import Location, Zone
+
+from .models import (
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseReturnLine,
+    ReceiptLine,
+)
+
+
+def purchase_order_with_lines(pk: int) -> PurchaseOrder:
+    """One order with its supplier, warehouse and lines (products prefetched)."""
+    return (
+        PurchaseOrder.objects.select_related("supplier", "warehouse", "created_by", "approved_by")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=PurchaseOrderLine.objects.select_related("product").order_by("pk"),
+            )
+        )
+        .get(pk=pk)
+    )
+
+
+def order_warnings(order: PurchaseOrder) -> list[str]:
+    """What the controls warned about (maximum purchase price, licences in lenient mode)."""
+    return [line for line in (order.warnings or "").splitlines() if line.strip()]
+
+
+def open_order_lines(order: PurchaseOrder):
+    """Lines of an order that still expect goods (open quantity above zero)."""
+    return (
+        PurchaseOrderLine.objects.filter(order=order)
+        .annotate(
+            open=F("quantity")
+            - F("received_qty")
+            - F("reasonable_loss_qty")
+            - F("unreasonable_loss_qty")
+            - F("returned_qty")
+        )
+        .filter(open__gt=0)
+        .select_related("product")
+        .order_by("pk")
+    )
+
+
+def receipt_lines_awaiting_inspection(*, warehouse=None):
+    """Arrived batches with a quantity not yet accepted or rejected."""
+    qs = ReceiptLine.objects.filter(quantity__gt=F("accepted_qty") + F("rejected_qty"))
+    if warehouse is not None:
+        qs = qs.filter(receipt__warehouse=warehouse)
+    return qs.select_related(
+        "receipt__supplier", "receipt__order", "product", "lot", "location"
+    ).order_by("receipt__received_on", "pk")
+
+
+def pending_location_for(*, warehouse, product) -> Location | None:
+    """An active pending-inspection location of the warehouse that suits the product."""
+    return (
+        Location.objects.filter(
+            warehouse=warehouse,
+            zone=Zone.PENDING,
+            is_active=True,
+            storage_condition=product.storage_condition,
+        )
+        .order_by("code")
+        .first()
+    )
+
+
+def received_on_line(*, order_line: PurchaseOrderLine, lot) -> int:
+    """How much of `lot` arrived on `order_line`, less what already went back from it."""
+    arrived = (
+        ReceiptLine.objects.filter(order_line=order_line, lot=lot).aggregate(n=Sum("quantity"))["n"]
+        or 0
+    )
+    returned = (
+        PurchaseReturnLine.objects.filter(order_line=order_line, lot=lot).aggregate(
+            n=Sum("quantity")
+        )["n"]
+        or 0
+    )
+    return arrived - returned
+
+
+def last_receipt_price(*, lot, supplier) -> ReceiptLine | None:
+    """The latest receipt line of `lot` from `supplier` (for return prices without an order)."""
+    return (
+        ReceiptLine.objects.filter(lot=lot, receipt__supplier=supplier)
+        .order_by("-receipt__received_on", "-pk")
+        .first()
+    )
