@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test db db-stop migrate demo lint messages browser-deps clean
+.PHONY: install run test db db-stop migrate demo lint messages browser-deps clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ browser-deps:
 
 test: install browser-deps
 	$(WITH_DB) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Seeds (once) 200,000 lots and 1,000,000 stock moves into the database gsp_erp_bench and
+# prints the median time of the hot inventory paths beside the bare-SQL floor.
+bench: install
+	$(WITH_DB) $(BIN)/python manage.py bench
 
 lint: install
 	$(BIN)/ruff check .

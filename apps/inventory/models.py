@@ -170,6 +170,9 @@ class StockBalance(models.Model):
     product = models.ForeignKey(
         Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="balances"
     )
+    # Copied from the lot (whose dates never change once stock exists) so the colour-band
+    # report and FEFO read one table: a join to 200,000 lots was most of their cost.
+    expiry_date = models.DateField(_("expiry date"))
     on_hand = models.IntegerField(_("on hand"), default=0)
     reserved = models.IntegerField(_("reserved"), default=0)
 
@@ -186,7 +189,12 @@ class StockBalance(models.Model):
                 name="balance_reserved_within_on_hand",
             ),
         ]
-        indexes = [models.Index(fields=["product", "location"], name="balance_product_loc_idx")]
+        indexes = [
+            models.Index(fields=["product", "location"], name="balance_product_loc_idx"),
+            models.Index(
+                fields=["expiry_date"], condition=Q(on_hand__gt=0), name="balance_expiry_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.lot} @ {self.location}: {self.on_hand}"

@@ -12,10 +12,12 @@ import datetime
 
 import django_tables2 as tables
 from django import forms
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -213,14 +215,14 @@ class StockTable(tables.Table):
     product = tables.Column(
         verbose_name=gettext_lazy("product"),
         accessor="product__code",
-        order_by=("product__code", "lot__expiry_date"),
+        order_by=("product__code", "expiry_date"),
     )
     spec = tables.Column(verbose_name=gettext_lazy("specification"), accessor="product__spec")
     batch = tables.Column(verbose_name=gettext_lazy("batch number"), accessor="lot__batch_number")
     serial = tables.Column(
         verbose_name=gettext_lazy("serial number"), accessor="lot__serial_number"
     )
-    expiry = tables.Column(verbose_name=gettext_lazy("expiry date"), accessor="lot__expiry_date")
+    expiry = tables.Column(verbose_name=gettext_lazy("expiry date"), accessor="expiry_date")
     location = tables.Column(
         verbose_name=gettext_lazy("location"),
         accessor="location",
@@ -270,18 +272,18 @@ class ExpiryTable(tables.Table):
     product = tables.Column(
         verbose_name=gettext_lazy("product"),
         accessor="product__code",
-        order_by=("product__code", "lot__expiry_date"),
+        order_by=("product__code", "expiry_date"),
     )
     spec = tables.Column(verbose_name=gettext_lazy("specification"), accessor="product__spec")
     batch = tables.Column(verbose_name=gettext_lazy("batch number"), accessor="lot__batch_number")
-    expiry = tables.Column(verbose_name=gettext_lazy("expiry date"), accessor="lot__expiry_date")
+    expiry = tables.Column(verbose_name=gettext_lazy("expiry date"), accessor="expiry_date")
     days_left = tables.Column(
         verbose_name=gettext_lazy("days left"),
-        accessor="lot__expiry_date",
-        order_by=("lot__expiry_date",),
+        accessor="expiry_date",
+        order_by=("expiry_date",),
         attrs=NUMERIC,
     )
-    band = tables.Column(verbose_name=gettext_lazy("band"), order_by=("lot__expiry_date",))
+    band = tables.Column(verbose_name=gettext_lazy("band"), order_by=("expiry_date",))
     location = tables.Column(
         verbose_name=gettext_lazy("location"),
         accessor="location",
@@ -546,6 +548,18 @@ class StockReportView(ReportView):
         return {"exclude": ("zone",)}
 
 
+class KnownCountPaginator(Paginator):
+    """A paginator told its row count (from the band totals) instead of running COUNT."""
+
+    def __init__(self, object_list, per_page, *, known_count: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.known_count = known_count
+
+    @property
+    def count(self) -> int:
+        return self.known_count
+
+
 class ExpiryReportView(ReportView):
     permission_required = VIEW_STOCK
     table_class = ExpiryTable
@@ -581,18 +595,36 @@ class ExpiryReportView(ReportView):
     def get_table_kwargs(self):
         return {"on_date": self.on_date}
 
+    @cached_property
+    def totals(self) -> list[selectors.BandTotal] | None:
+        form = self.get_form()
+        if not form.is_valid():
+            return None
+        data = form.cleaned_data
+        return selectors.band_totals(
+            search=data["q"],
+            warehouse=data["warehouse"],
+            zones=data["zone"],
+            on_date=self.on_date,
+            thresholds=self.thresholds,
+        )
+
+    def get_table_pagination(self, table):
+        pagination = super().get_table_pagination(table)
+        if self.totals is not None:
+            band = self.get_form().cleaned_data["band"]
+            pagination["paginator_class"] = KnownCountPaginator
+            pagination["known_count"] = sum(
+                t.rows for t in self.totals if not band or t.band == band
+            )
+        return pagination
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         form = self.get_form()
         if form.is_valid():
             data = form.cleaned_data
-            totals = selectors.band_totals(
-                search=data["q"],
-                warehouse=data["warehouse"],
-                zones=data["zone"],
-                on_date=self.on_date,
-                thresholds=self.thresholds,
-            )
+            totals = self.totals
             query = self.request.GET.copy()
             query.pop("page", None)
             for total in totals:

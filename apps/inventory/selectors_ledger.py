@@ -86,6 +86,14 @@ _BALANCE_PRODUCT_SQL = f"""
     ORDER BY product.code, lot.batch_number, wh.code, loc.code
 """
 
+_BALANCE_EXPIRY_SQL = f"""
+    SELECT x.expiry_date, {_LABEL_COLUMNS}
+    FROM {BALANCE} AS x
+    {_LABEL_JOINS}
+    WHERE x.expiry_date <> lot.expiry_date
+    ORDER BY product.code, lot.batch_number, wh.code, loc.code
+"""
+
 _MOVE_PRODUCT_SQL = f"""
     SELECT m.id, other.code, product.code || ' ' || lot.batch_number
     FROM {MOVE} AS m
@@ -109,7 +117,8 @@ def ledger_discrepancies() -> list[str]:
     - on hand of each (lot, location) == moves into it − moves out of it;
     - every (lot, location) with moves has a balance row;
     - reserved == the sum of the reservations on the balance;
-    - the balance's (and each move's) product is its lot's product.
+    - the balance's (and each move's) product is its lot's product, and the balance's
+      copy of the expiry date is the lot's.
     An empty list means the ledger proves every balance.
     """
     problems: list[str] = []
@@ -139,6 +148,11 @@ def ledger_discrepancies() -> list[str]:
         problems.append(
             _("Lot %(lot)s in %(location)s: the balance names product %(other)s instead.")
             % {"lot": lot, "location": location, "other": other}
+        )
+    for expiry, lot, location in _rows(_BALANCE_EXPIRY_SQL):
+        problems.append(
+            _("Lot %(lot)s in %(location)s: the balance says it expires on %(expiry)s.")
+            % {"lot": lot, "location": location, "expiry": expiry}
         )
     for move_id, other, lot in _rows(_MOVE_PRODUCT_SQL):
         problems.append(

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, IntegerField, Q, Sum, Value, When, Window
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -217,12 +217,20 @@ def _locked_balances(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], S
     keys = sorted(set(keys))
     if not keys:
         return {}
-    lot_products = dict(
-        Lot.objects.filter(pk__in={k[0] for k in keys}).values_list("pk", "product_id")
-    )
+    lot_rows = {
+        pk: (product_id, expiry)
+        for pk, product_id, expiry in Lot.objects.filter(pk__in={k[0] for k in keys}).values_list(
+            "pk", "product_id", "expiry_date"
+        )
+    }
     StockBalance.objects.bulk_create(
         [
-            StockBalance(lot_id=lot_id, location_id=loc_id, product_id=lot_products[lot_id])
+            StockBalance(
+                lot_id=lot_id,
+                location_id=loc_id,
+                product_id=lot_rows[lot_id][0],
+                expiry_date=lot_rows[lot_id][1],
+            )
             for lot_id, loc_id in keys
         ],
         ignore_conflicts=True,
@@ -239,6 +247,14 @@ def _lock_balance(lot: Lot, location: Location) -> StockBalance:
 
 
 def _existing_move(key: str) -> StockMove | None:
+    """The move already posted under `key`, if any.
+
+    A transaction-scoped advisory lock on the key makes concurrent calls with the same
+    key queue here, so the later ones see the first one's move instead of colliding on
+    the unique index.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
     return StockMove.objects.filter(idempotency_key=key).first()
 
 
@@ -596,7 +612,7 @@ def sellable_balances(*, on_date: datetime.date | None = None, warehouse=None):
         location__zone=Zone.QUALIFIED,
         location__is_active=True,
         lot__is_frozen=False,
-        lot__expiry_date__gte=on_date or today(),
+        expiry_date__gte=on_date or today(),
         on_hand__gt=F("reserved"),
     )
     if warehouse is not None:
@@ -604,16 +620,19 @@ def sellable_balances(*, on_date: datetime.date | None = None, warehouse=None):
     return qs
 
 
-def _fefo_candidates(wanted: dict[tuple[int, datetime.date], int], warehouse) -> list[int]:
-    """Pks of the balances FEFO would use for each (product, min expiry) and quantity.
+def _fefo_candidates(
+    wanted: dict[tuple[int, datetime.date], int], warehouse, exclude: Iterable[int] = ()
+) -> Q:
+    """A filter on the balances FEFO would use for each (product, min expiry) and quantity.
 
     A window sum over the FEFO order keeps only the rows needed to cover the quantity,
-    so the work does not grow with the number of lots a product has.
+    so the work does not grow with the number of lots a product has. It is a subquery
+    of the locking query, so selecting and locking take one round trip.
     """
     by_expiry = defaultdict(dict)
     for (product_id, min_expiry), quantity in wanted.items():
         by_expiry[min_expiry][product_id] = quantity
-    pks: list[int] = []
+    condition = Q(pk__in=[])
     for min_expiry, quantities in by_expiry.items():
         needed = Case(
             *(When(product_id=pid, then=Value(qty)) for pid, qty in quantities.items()),
@@ -621,21 +640,24 @@ def _fefo_candidates(wanted: dict[tuple[int, datetime.date], int], warehouse) ->
         )
         rows = (
             sellable_balances(warehouse=warehouse)
-            .filter(product_id__in=list(quantities), lot__expiry_date__gte=min_expiry)
+            .filter(product_id__in=list(quantities), expiry_date__gte=min_expiry)
+            # Rows already locked are counted in `wanted`; rank only the others, or a
+            # second round would pick the held rows again and find nothing new.
+            .exclude(pk__in=list(exclude))
             .annotate(
                 free=F("on_hand") - F("reserved"),
                 running=Window(
                     Sum(F("on_hand") - F("reserved")),
                     partition_by=[F("product_id")],
-                    order_by=[F("lot__expiry_date").asc(), F("lot_id").asc(), F("pk").asc()],
+                    order_by=[F("expiry_date").asc(), F("lot_id").asc(), F("pk").asc()],
                 ),
                 needed=needed,
             )
             .filter(running__lt=F("needed") + F("free"))
             .values_list("pk", flat=True)
         )
-        pks.extend(rows)
-    return pks
+        condition |= Q(pk__in=rows)
+    return condition
 
 
 @transaction.atomic
@@ -666,16 +688,15 @@ def allocate_fefo(
         remaining = _remaining(wanted, locked)
         if not remaining:
             break
-        candidates = [pk for pk in _fefo_candidates(remaining, warehouse) if pk not in locked]
-        if not candidates:
-            break
-        rows = (
+        rows = list(
             sellable_balances(warehouse=warehouse)
-            .filter(pk__in=candidates)
+            .filter(_fefo_candidates(remaining, warehouse, exclude=locked))
             .select_related("lot")
             .select_for_update(of=("self",))
             .order_by("pk")
         )
+        if not rows:
+            break
         for balance in rows:
             locked[balance.pk] = balance
 
@@ -704,9 +725,8 @@ def allocate_fefo(
         raise InsufficientStock(shortfalls)
 
     for balance_pk, quantity in taken.items():
-        balance = locked[balance_pk]
-        balance.reserved += quantity
-    StockBalance.objects.bulk_update([locked[pk] for pk in taken], ["reserved"])
+        locked[balance_pk].reserved += quantity
+    _add_reserved(taken)
     reservations = StockReservation.objects.bulk_create(
         [
             StockReservation(
@@ -723,6 +743,22 @@ def allocate_fefo(
     for (request, _balance, _quantity), reservation in zip(plan, reservations, strict=True):
         request.reservations.append(reservation)
     return list(requests)
+
+
+def _add_reserved(quantities: dict[int, int]) -> None:
+    """Raise `reserved` of locked balances in one statement (bulk_update's CASE per row
+    cost more in query building than the whole allocation spent in the database)."""
+    if not quantities:
+        return
+    table = StockBalance._meta.db_table
+    values = ", ".join(["(%s, %s)"] * len(quantities))
+    params = [value for pair in quantities.items() for value in pair]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS b SET reserved = b.reserved + v.quantity "
+            f"FROM (VALUES {values}) AS v(id, quantity) WHERE b.id = v.id",
+            params,
+        )
 
 
 def _remaining(

@@ -288,6 +288,9 @@ class LotHoldResolveView(StaffPermissionMixin, generic.FormView):
     template_name = "inventory/ops/lothold_resolve.html"
 
     def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated or not self.has_permission():
+            # Login and permission first: an anonymous user must not learn which ids exist.
+            return self.handle_no_permission()
         self.hold = get_object_or_404(
             LotHold.objects.select_related("lot__product"), pk=kwargs["pk"]
         )
@@ -358,6 +361,9 @@ class LossReportUpdateView(LossReportFormView):
     permission_required = "inventory.change_lossreport"
 
     def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated or not self.has_permission():
+            # Login and permission first: an anonymous user must not learn which ids exist.
+            return self.handle_no_permission()
         self.report = get_object_or_404(LossReport, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
@@ -445,6 +451,9 @@ class StocktakeCountView(StaffPermissionMixin, generic.FormView):
     template_name = "inventory/ops/stocktake_count.html"
 
     def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated or not self.has_permission():
+            # Login and permission first: an anonymous user must not learn which ids exist.
+            return self.handle_no_permission()
         self.stocktake = get_object_or_404(Stocktake, pk=kwargs["pk"])
         self.location = get_object_or_404(
             self.stocktake.locations.select_related("warehouse"), pk=kwargs["location_pk"]

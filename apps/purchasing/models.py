@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from apps.catalog.models import Product
@@ -34,7 +35,7 @@ CENT = Decimal("0.01")
 class OrderStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PENDING_APPROVAL = "pending_approval", _("Awaiting manager approval")
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("purchase order status", "Open")
     CLOSED = "closed", _("Closed")
     CANCELLED = "cancelled", _("Cancelled")
 

@@ -332,6 +332,13 @@ class PurchaseOrderActionView(StaffPermissionMixin, generic.View):
     permission_required = "purchasing.view_purchaseorder"
     http_method_names = ["post"]
 
+    def has_permission(self):
+        # Users who may take none of the actions (auditors) are refused outright.
+        user = self.request.user
+        return super().has_permission() and any(
+            user.has_perm(permission) for _s, permission, _a, _d in ORDER_ACTIONS.values()
+        )
+
     def post(self, request, pk, action):
         if action not in ORDER_ACTIONS:
             raise Http404

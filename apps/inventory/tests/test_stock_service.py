@@ -208,3 +208,16 @@ def test_two_lines_of_one_product_share_the_lots(qualified):
     assert sum(r.quantity for r in first.reservations) == 3
     assert sum(r.quantity for r in second.reservations) == 5
     assert sum(b.reserved for b in StockBalance.objects.filter(product=product)) == 8
+
+
+def test_balances_follow_a_corrected_lot_expiry(qualified):
+    from apps.inventory.selectors_ledger import ledger_discrepancies
+
+    lot = LotFactory(expiry_date=days(300))
+    put_stock(lot, qualified, 5)
+    assert balance(lot, qualified).expiry_date == days(300)
+    type(lot).objects.filter(pk=lot.pk).update(expiry_date=days(-2))
+    assert balance(lot, qualified).expiry_date == days(-2)
+    assert ledger_discrepancies() == []
+    StockBalance.objects.filter(lot=lot).update(expiry_date=days(5))
+    assert any("expires on" in p for p in ledger_discrepancies())
