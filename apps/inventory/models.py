@@ -96,6 +96,26 @@ class Location(TimeStampedModel):
     def zone_colour(self) -> str:
         return ZONE_COLOURS.get(self.zone, "secondary")
 
+    def clean(self):
+        # Stock was put here under the zone and storage rules of the location as it was;
+        # changing them under the stock would silently break those rules.
+        if self.pk is None:
+            return
+        before = Location.objects.filter(pk=self.pk).values("zone", "storage_condition").first()
+        if before is None:
+            return
+        changed = before["zone"] != self.zone or before["storage_condition"] != (
+            self.storage_condition
+        )
+        if changed and self.balances.filter(on_hand__gt=0).exists():
+            raise ValidationError(
+                _(
+                    "Location %(location)s holds stock: move the stock out before changing "
+                    "its zone or storage condition."
+                )
+                % {"location": self}
+            )
+
 
 class Lot(TimeStampedModel):
     """One batch (and serial number, for serialised devices) of one product."""

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from django.db.models import F, Prefetch, Sum
+from django.utils.translation import gettext as _
 
 from apps.inventory.models import Location, Zone
 
 from .models import (
     PurchaseOrder,
     PurchaseOrderLine,
+    PurchaseReturn,
     PurchaseReturnLine,
+    Receipt,
     ReceiptLine,
 )
 
@@ -96,3 +99,28 @@ def last_receipt_price(*, lot, supplier) -> ReceiptLine | None:
         .order_by("-receipt__received_on", "-pk")
         .first()
     )
+
+
+def receipt_trace_details(receipt_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """Supplier, order and arrival date of receipts, for the recall trace (one query)."""
+    rows = Receipt.objects.filter(pk__in=receipt_ids).select_related("supplier", "order")
+    return {
+        receipt.pk: [
+            (str(_("Supplier")), receipt.supplier.name),
+            (str(_("Purchase order")), receipt.order.number if receipt.order else "—"),
+            (str(_("Arrival date")), receipt.received_on.isoformat()),
+        ]
+        for receipt in rows
+    }
+
+
+def return_trace_details(return_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """Supplier and original order of purchase returns, for the recall trace (one query)."""
+    rows = PurchaseReturn.objects.filter(pk__in=return_ids).select_related("supplier", "order")
+    return {
+        ret.pk: [
+            (str(_("Supplier")), ret.supplier.name),
+            (str(_("Purchase order")), ret.order.number if ret.order else "—"),
+        ]
+        for ret in rows
+    }

@@ -221,3 +221,19 @@ def test_balances_follow_a_corrected_lot_expiry(qualified):
     assert ledger_discrepancies() == []
     StockBalance.objects.filter(lot=lot).update(expiry_date=days(5))
     assert any("expires on" in p for p in ledger_discrepancies())
+
+
+def test_a_location_holding_stock_keeps_its_zone_and_condition(qualified):
+    from django.core.exceptions import ValidationError
+
+    put_stock(LotFactory(), qualified, 3)
+    qualified.zone = Zone.NONCONFORMING
+    with pytest.raises(ValidationError, match="holds stock"):
+        qualified.full_clean()
+    qualified.zone = Zone.QUALIFIED
+    qualified.storage_condition = StorageCondition.COLD
+    with pytest.raises(ValidationError, match="holds stock"):
+        qualified.full_clean()
+    empty = LocationFactory(code="E1")
+    empty.storage_condition = StorageCondition.COLD
+    empty.full_clean()
