@@ -573,11 +573,16 @@ def test_lot_trace_shows_details_registered_by_higher_apps(history):
         calls.append(ids)
         return {7: [("Supplier", "上海供应商"), ("Purchase order", "PO-1")]}
 
+    # Purchasing registers its own provider at start-up; put it back afterwards.
+    previous = selectors._TRACE_DETAILS.get("purchasing.receipt")
     selectors.register_trace_details("purchasing.receipt", receipts)
     try:
         trace = selectors.lot_trace(lot=history["l1"])
     finally:
-        selectors._TRACE_DETAILS.pop("purchasing.receipt")
+        if previous is None:
+            selectors._TRACE_DETAILS.pop("purchasing.receipt")
+        else:
+            selectors.register_trace_details("purchasing.receipt", previous)
     assert calls == [[7]]
     assert trace.backward[0].details == [("Supplier", "上海供应商"), ("Purchase order", "PO-1")]
 
