@@ -310,7 +310,7 @@ class ReceiptLine(models.Model):
 class Conclusion(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     PARTIAL = "partial", _("Partly rejected")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("acceptance conclusion", "Rejected")
 
 
 class Acceptance(TimeStampedModel):

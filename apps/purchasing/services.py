@@ -483,7 +483,7 @@ def po_submit(*, order: PurchaseOrder, user) -> PurchaseOrder:
         if inactive:
             raise DomainError(
                 _("These products are not active: %(products)s.")
-                % {"products": ", ".join(inactive)}
+                % {"products": _(", ").join(inactive)}
             )
         warnings = _price_warnings(
             [(products[line.product_id], line.unit_price) for line in lines], company
@@ -1086,7 +1086,7 @@ def acceptance_create(
         if accepted and failed:
             raise DomainError(
                 _("The check of %(checks)s failed: nothing may be accepted; reject the goods.")
-                % {"checks": ", ".join(failed)},
+                % {"checks": _(", ").join(failed)},
                 field="accepted_qty",
             )
         if accepted and temperature_out_of_range(line):
