@@ -607,6 +607,8 @@ class ExpiryReportView(ReportView):
             zones=data["zone"],
             on_date=self.on_date,
             thresholds=self.thresholds,
+            # The cards count the report's rows (lot × location), like the table below.
+            count_lots=False,
         )
 
     def get_table_pagination(self, table):

@@ -238,7 +238,11 @@ def test_expiry_report_page_filters_in_sql_and_shows_totals(role_client, stock):
     assert [row.record.lot.batch_number for row in table.page.object_list] == ["AR1", "AR1"]
     totals = {t.band: t for t in response.context["totals"]}
     # Totals cover every band so the user can switch; each links to its band.
-    assert totals["black"].lots == 1 and "band=black" in totals["black"].url
+    # The cards count stock lines (lot × location), like the table.
+    assert totals["black"].rows == 1 and "band=black" in totals["black"].url
+    assert totals["red"].rows == 2 and totals["red"].quantity == sum(
+        row.record.on_hand for row in table.page.object_list
+    )
     rows = workbook_rows(client.get(url, {"band": "yellow", "_export": "xlsx"}))
     assert len(rows) == 2
     record = rows[1]
@@ -731,7 +735,9 @@ def test_dashboard_panel_links_reproduce_its_numbers(role_client, stock):
     assert red.url in response.text.replace("&amp;", "&")
     report = client.get(red.url)
     report_red = next(t for t in report.context["totals"] if t.band == "red")
-    assert (report_red.lots, report_red.amount) == (red.lots, red.amount)
+    # Same stock, same value; the panel counts the one lot, the report its two lines.
+    assert (report_red.quantity, report_red.amount) == (red.quantity, red.amount)
+    assert (red.lots, report_red.rows) == (1, 2)
     assert report.context["table"].paginator.count == 2
 
 

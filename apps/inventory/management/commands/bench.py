@@ -295,10 +295,10 @@ class Command(BaseCommand):
         on_date, thresholds = today(), Thresholds.current()
         rows = list(
             selectors.stock_by_lot(on_date=on_date, thresholds=thresholds).order_by(
-                "lot__expiry_date"
+                "expiry_date", "pk"
             )[:PAGE]
         )
-        return rows, selectors.band_totals(on_date=on_date, thresholds=thresholds)
+        return rows, selectors.band_totals(on_date=on_date, thresholds=thresholds, count_lots=False)
 
     def expiry_page(self, user):
         """The whole report page: form, first page of rows, band totals, rendering."""
@@ -350,7 +350,7 @@ class Command(BaseCommand):
                 "green": "b.expiry_date > %(yellow)s",
             }
             columns = ", ".join(
-                f"count(DISTINCT b.lot_id) FILTER (WHERE {c}), count(*) FILTER (WHERE {c}), "
+                f"count(*) FILTER (WHERE {c}), "
                 f"sum(b.on_hand) FILTER (WHERE {c}), "
                 f"sum(p.national_wholesale_price * b.on_hand) FILTER (WHERE {c})"
                 for c in per_band.values()
