@@ -369,6 +369,20 @@ class Product(TimeStampedModel):
             )
         if self.is_stopped and not self.stop_reason:
             errors.setdefault("stop_reason", []).append(_("Give the reason for stopping sales."))
+        if self.pk is not None:
+            previous = (
+                Product.objects.filter(pk=self.pk)
+                .values_list("storage_group_id", flat=True)
+                .first()
+            )
+            if previous != self.storage_group_id:
+                from .signals import storage_group_changing
+
+                for _receiver, messages in storage_group_changing.send(
+                    sender=Product, product=self, group=self.storage_group
+                ):
+                    if messages:
+                        errors.setdefault("storage_group", []).extend(messages)
         if errors:
             raise ValidationError(errors)
 

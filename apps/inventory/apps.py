@@ -13,3 +13,9 @@ class InventoryConfig(AppConfig):
         from .panels import expiry_bands_panel
 
         register_panel(expiry_bands_panel)
+
+        from apps.catalog.signals import storage_group_changing
+
+        from .services import storage_group_conflicts
+
+        storage_group_changing.connect(storage_group_conflicts, dispatch_uid="inventory-groups")

@@ -188,6 +188,42 @@ def _check_compatibility(product: Product, location: Location) -> None:
         )
 
 
+def storage_group_conflicts(sender, *, product: Product, group, **kwargs) -> list[str]:
+    """Receiver of `catalog.signals.storage_group_changing`: the locations where the
+    product's stock would then share a shelf with an incompatible group."""
+    if group is None:
+        return []
+    incompatible = list(group.incompatible_with.values_list("pk", flat=True))
+    if not incompatible:
+        return []
+    holding = StockBalance.objects.filter(product=product, on_hand__gt=0).values("location_id")
+    clash = (
+        StockBalance.objects.filter(
+            location_id__in=holding,
+            on_hand__gt=0,
+            product__storage_group__in=incompatible,
+        )
+        .exclude(product=product)
+        .select_related("product__storage_group", "location__warehouse")
+        .first()
+    )
+    if clash is None:
+        return []
+    return [
+        _(
+            "%(product)s is stored in %(location)s with %(other)s (%(other_group)s), which "
+            "%(group)s may not share a location with; move the stock first."
+        )
+        % {
+            "product": product,
+            "location": clash.location,
+            "other": clash.product,
+            "other_group": clash.product.storage_group,
+            "group": group,
+        }
+    ]
+
+
 def _check_keepers(product: Product, move_type: str, user, second_user) -> None:
     if not product.is_controlled or move_type in SINGLE_KEEPER_TYPES:
         return

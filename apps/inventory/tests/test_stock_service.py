@@ -237,3 +237,23 @@ def test_a_location_holding_stock_keeps_its_zone_and_condition(qualified):
     empty = LocationFactory(code="E1")
     empty.storage_condition = StorageCondition.COLD
     empty.full_clean()
+
+
+def test_a_stocked_product_cannot_join_a_group_incompatible_with_its_neighbours(qualified):
+    from django.core.exceptions import ValidationError
+
+    acids = StorageGroup.objects.create(code="A", name="酸")
+    bases = StorageGroup.objects.create(code="B", name="碱")
+    acids.incompatible_with.add(bases)
+    put_stock(LotFactory(product=ProductFactory(storage_group=acids)), qualified, 1)
+    neighbour = ProductFactory()
+    put_stock(LotFactory(product=neighbour), qualified, 1)
+
+    neighbour.storage_group = bases
+    with pytest.raises(ValidationError, match="may not share a location") as refused:
+        neighbour.full_clean()
+    assert "storage_group" in refused.value.message_dict
+    # Elsewhere, or with no stock, the same change is fine.
+    loner = ProductFactory()
+    loner.storage_group = bases
+    loner.full_clean()
