@@ -13,6 +13,8 @@ urlpatterns = [
     path("customers/", include("apps.customers.urls")),
     path("inventory/", include("apps.inventory.urls")),
     path("purchasing/", include("apps.purchasing.urls")),
+    path("sales/", include("apps.sales.urls")),
+    path("pricing/", include("apps.pricing.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -303,3 +303,14 @@ def test_purchase_orders_in_every_stage(demo):
         location__zone=Zone.QUALIFIED,
         on_hand=acceptance.accepted_qty,
     ).exists()
+
+
+def test_sales_orders_in_every_stage(demo):
+    from apps.sales.models import Delivery, SalesOrder
+
+    statuses = set(SalesOrder.objects.values_list("status", flat=True))
+    assert {"draft", "pending_approval", "confirmed", "shipped"} <= statuses
+    held = SalesOrder.objects.get(status="pending_approval")
+    assert held.holds.get().kind == "over_price"
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"picking", "shipped"}
+    assert ledger_discrepancies() == []

@@ -39,6 +39,8 @@ PRODUCT_FIELDS = (
     "udi_di",
     "national_wholesale_price",
     "retail_price",
+    "purchase_price",
+    "min_sale_price",
     "tax_rate",
     "is_controlled",
     "is_serialised",

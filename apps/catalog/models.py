@@ -229,6 +229,27 @@ class Product(TimeStampedModel):
         blank=True,
         validators=[MinValueValidator(0)],
     )
+    purchase_price = models.DecimalField(
+        _("reference purchase price (incl. tax)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("Changed by price-change notices (变价通知单)."),
+    )
+    min_sale_price = models.DecimalField(
+        _("minimum sale price (incl. tax)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_(
+            "An explicit floor: sales below it are refused. It wins over the company's "
+            "minimum price rule; a cross discount row's own floor wins over it."
+        ),
+    )
     tax_rate = models.DecimalField(
         _("VAT rate (%)"),
         max_digits=5,
@@ -279,6 +300,16 @@ class Product(TimeStampedModel):
                 | Q(national_wholesale_price__gte=0, retail_price__isnull=True),
                 name="product_prices_non_negative",
                 violation_error_message=_("Prices cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(purchase_price__isnull=True) | Q(purchase_price__gte=0),
+                name="product_purchase_price_non_negative",
+                violation_error_message=_("The reference purchase price cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(min_sale_price__isnull=True) | Q(min_sale_price__gte=0),
+                name="product_min_sale_price_non_negative",
+                violation_error_message=_("The minimum sale price cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=Q(tax_rate__gte=0, tax_rate__lt=100),
@@ -366,6 +397,18 @@ class Product(TimeStampedModel):
             errors.setdefault("max_stock", []).append(
                 _("The maximum stock %(max)s is below the minimum stock %(min)s.")
                 % {"max": self.max_stock, "min": self.min_stock}
+            )
+        if (
+            self.min_sale_price is not None
+            and self.national_wholesale_price is not None
+            and self.min_sale_price > self.national_wholesale_price
+        ):
+            errors.setdefault("min_sale_price", []).append(
+                _(
+                    "The minimum sale price %(floor)s is above the national wholesale price "
+                    "%(ceiling)s: the product could not be sold at any price."
+                )
+                % {"floor": self.min_sale_price, "ceiling": self.national_wholesale_price}
             )
         if self.is_stopped and not self.stop_reason:
             errors.setdefault("stop_reason", []).append(_("Give the reason for stopping sales."))

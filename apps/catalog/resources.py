@@ -230,6 +230,8 @@ class ProductResource(CatalogResource):
     udi_di = text("udi_di")
     national_wholesale_price = _decimal("national_wholesale_price")
     retail_price = _decimal("retail_price")
+    purchase_price = _decimal("purchase_price")
+    min_sale_price = _decimal("min_sale_price")
     tax_rate = _decimal("tax_rate")
     is_controlled = _boolean("is_controlled")
     is_serialised = _boolean("is_serialised")

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import generic
 
-from apps.core.crud import StaffPermissionMixin
+from apps.core.crud import StaffPermissionMixin, display_rows
 from apps.core.exceptions import DomainError
 from apps.core.models import ApprovalStatus, today
 from apps.core.views import approval_context
@@ -39,7 +39,22 @@ def product_detail_context(request, product: Product) -> dict:
         first_approval_start_url=reverse("catalog:product_first_approval_start", args=[product.pk]),
         can_view_approval=request.user.has_perm("catalog.view_productfirstapproval"),
     )
+    if not may_see_purchase_price(request.user):
+        names = [
+            f.name
+            for f in product._meta.concrete_fields
+            if f.name not in {"id", "created_at", "updated_at", "purchase_price"}
+        ]
+        ctx["field_rows"] = display_rows(product, names)
     return ctx
+
+
+def may_see_purchase_price(user) -> bool:
+    """Purchase prices are costs: not for sales staff (issue 4, item 6)."""
+    return any(
+        user.has_perm(p)
+        for p in ("core.view_cost", "catalog.change_product", "purchasing.view_purchaseorder")
+    )
 
 
 def manufacturer_detail_context(request, manufacturer) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.utils.translation import gettext
 
 from .approvals import APPROVAL_STEP_FIELDS
@@ -72,3 +72,26 @@ class ApprovalAdminMixin:
             else:
                 done += 1
         return done
+
+
+class ReadOnlyAdminMixin:
+    """View only: no add, change or delete in the admin. Documents, ledger rows and price
+    history change only through their services, which hold the rules."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False

@@ -28,6 +28,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import generic
 from django_filters.filterset import filterset_factory
 from django_filters.views import FilterView
@@ -328,7 +329,7 @@ class CrudHistoryView(CrudMixin, generic.DetailView):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Spreadsheet (.xlsx or .csv)"), required=False)
+    file = forms.FileField(label=gettext_lazy("Spreadsheet (.xlsx or .csv)"), required=False)
     token = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean(self):

@@ -186,11 +186,16 @@ def operating_scope_blockers(
     ]
 
 
+def company_licences() -> list[CompanyLicence]:
+    """Our own licences with their scopes (two queries), for checking many products."""
+    return list(CompanyLicence.objects.prefetch_related("scope_categories"))
+
+
 def company_blockers(product, on_date: datetime.date) -> list[Blocker]:
     """Our own company must hold the business and operating licences for the product."""
     company = CompanySettings.load()
     holder = company.name or _("Our company")
-    licences = list(CompanyLicence.objects.prefetch_related("scope_categories"))
+    licences = company_licences()
     return business_licence_blockers(
         licences, holder=holder, on_date=on_date
     ) + operating_scope_blockers(licences, holder=holder, product=product, on_date=on_date)

@@ -94,6 +94,17 @@ MENU: tuple[NavSection, ...] = (
         ),
     ),
     NavSection(
+        _("Sales"),
+        "receipt",
+        (
+            NavItem(_("Sales orders"), "sales:salesorder_list", "sales.view_salesorder"),
+            NavItem(_("New sales order"), "sales:salesorder_create", "sales.add_salesorder"),
+            NavItem(_("Waiting for approval"), "sales:approval_queue", "sales.approve_salesorder"),
+            NavItem(_("Deliveries"), "sales:delivery_list", "sales.view_delivery"),
+            NavItem(_("Sales returns"), "sales:salesreturn_list", "sales.view_salesreturn"),
+        ),
+    ),
+    NavSection(
         _("Inventory"),
         "boxes",
         (
@@ -113,6 +124,28 @@ MENU: tuple[NavSection, ...] = (
             NavItem(_("Warehouses"), "inventory:warehouse_list", "inventory.view_warehouse"),
             NavItem(_("Locations"), "inventory:location_list", "inventory.view_location"),
             NavItem(_("Storage groups"), "catalog:storagegroup_list", "catalog.view_storagegroup"),
+        ),
+    ),
+    NavSection(
+        _("Pricing"),
+        "tag",
+        (
+            NavItem(
+                _("Price-change notices"),
+                "pricing:pricechangenotice_list",
+                "pricing.view_pricechangenotice",
+            ),
+            NavItem(
+                _("National price history"),
+                "pricing:nationalprice_list",
+                "pricing.view_nationalprice",
+            ),
+            NavItem(
+                _("Cross discounts"), "pricing:crossdiscount_list", "pricing.view_crossdiscount"
+            ),
+            NavItem(
+                _("Suggested price check"), "pricing:suggested_price", "pricing.view_crossdiscount"
+            ),
         ),
     ),
     NavSection(

@@ -55,6 +55,11 @@ PURCHASING_MODELS = (
     "rejectionreport",
     "purchasereturn",
 )
+SALES_MODELS = ("salesorder", "salesorderhold", "delivery", "salesreturn")
+VIEW_SALES = view("sales", *SALES_MODELS)
+PRICING_MODELS = ("nationalprice", "pricechangenotice", "pricechangeline", "crossdiscount")
+VIEW_PRICING = view("pricing", *PRICING_MODELS)
+EDIT_PRICING = crud("pricing", *PRICING_MODELS)
 VIEW_STOCK = view("inventory", *INVENTORY_MODELS) + view("catalog", "storagegroup")
 VIEW_PURCHASING = view("purchasing", *PURCHASING_MODELS)
 
@@ -74,7 +79,8 @@ ROLES: tuple[Role, ...] = (
         + crud("suppliers", *SUPPLIER_MODELS)
         + VIEW_STOCK
         + VIEW_PURCHASING
-        + crud("purchasing", "purchaseorder", "receipt", "purchasereturn"),
+        + crud("purchasing", "purchaseorder", "receipt", "purchasereturn")
+        + EDIT_PRICING,
     ),
     Role(
         "inspector",
@@ -83,7 +89,9 @@ ROLES: tuple[Role, ...] = (
         + VIEW_STOCK
         + VIEW_PURCHASING
         + crud("purchasing", "acceptance", "rejectionreport")
-        + ("purchasing.inspect_receipt",),
+        + ("purchasing.inspect_receipt",)
+        + VIEW_SALES
+        + ("sales.change_salesreturn", "sales.inspect_salesreturn"),
     ),
     Role(
         "keeper",
@@ -94,16 +102,30 @@ ROLES: tuple[Role, ...] = (
         + crud("purchasing", "receipt")
         + crud("inventory", "location", "lot", "stockmove", "lossreport", "stocktake")
         # change_stockbalance marks the keepers who may confirm controlled-product moves.
-        + ("inventory.change_stockbalance",),
+        + ("inventory.change_stockbalance",)
+        + VIEW_SALES
+        + crud("sales", "delivery", "salesreturn")
+        + ("sales.pick_delivery", "sales.ship_delivery"),
     ),
-    Role("checker", _("Outbound checker"), VIEW_MASTER_DATA + VIEW_STOCK),
+    Role(
+        "checker",
+        _("Outbound checker"),
+        VIEW_MASTER_DATA
+        + VIEW_STOCK
+        + VIEW_SALES
+        + ("sales.change_delivery", "sales.check_delivery"),
+    ),
     Role(
         "sales",
         _("Salesperson"),
         view("catalog", "category", "manufacturer", "product")
         + view("customers", "customerclass")
         + crud("customers", "customer", "customerlicence")
-        + view("inventory", "warehouse", "lot", "stockbalance"),
+        + view("inventory", "warehouse", "lot", "stockbalance")
+        + VIEW_PRICING
+        + VIEW_SALES
+        + crud("sales", "salesorder", "salesreturn")
+        + ("sales.confirm_salesorder",),
     ),
     Role(
         "quality_manager",
@@ -117,6 +139,9 @@ ROLES: tuple[Role, ...] = (
         + VIEW_STOCK
         + VIEW_PURCHASING
         + crud("inventory", "lothold")
+        + VIEW_PRICING
+        + VIEW_SALES
+        + ("sales.change_salesreturn", "sales.inspect_salesreturn")
         + (
             "inventory.review_quality_lossreport",
             "catalog.review_quality_productfirstapproval",
@@ -136,7 +161,15 @@ ROLES: tuple[Role, ...] = (
         + VIEW_STOCK
         + VIEW_PURCHASING
         + crud("inventory", "warehouse", "location")
+        + EDIT_PRICING
+        + ("pricing.execute_pricechangenotice", "pricing.cancel_pricechangenotice")
+        + VIEW_SALES
+        + crud("sales", "salesorder", "salesreturn")
         + (
+            "sales.approve_salesorder",
+            "sales.change_salesorderhold",
+            "sales.sell_controlled",
+            "sales.confirm_salesorder",
             "purchasing.approve_purchaseorder",
             "inventory.review_manager_lossreport",
             "inventory.approve_stocktake",
@@ -153,12 +186,19 @@ ROLES: tuple[Role, ...] = (
         VIEW_MASTER_DATA
         + VIEW_STOCK
         + VIEW_PURCHASING
+        + VIEW_SALES
+        + VIEW_PRICING
         + ("customers.change_credit_customer", "core.view_cost"),
     ),
     Role(
         "auditor",
         _("Auditor"),
-        VIEW_MASTER_DATA + VIEW_STOCK + VIEW_PURCHASING + ("core.view_history",),
+        VIEW_MASTER_DATA
+        + VIEW_STOCK
+        + VIEW_PURCHASING
+        + VIEW_SALES
+        + VIEW_PRICING
+        + ("core.view_history",),
     ),
 )
 

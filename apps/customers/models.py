@@ -20,6 +20,7 @@ class CustomerType(models.TextChoices):
     HOSPITAL = "hospital", _("Hospital")
     DISTRIBUTOR = "distributor", _("Distributor")
     PHARMACY = "pharmacy", _("Pharmacy")
+    BRANCH = "branch", _("Own branch (internal transfers)")
     OTHER = "other", _("Other")
 
 

@@ -8,6 +8,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.core.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
+
 from .forms import LocationForm, WarehouseForm
 from .models import (
     Location,
@@ -22,19 +24,6 @@ from .models import (
     StocktakeLine,
     Warehouse,
 )
-
-
-class ReadOnlyMixin:
-    """No add, change or delete: the record is shown, never edited."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class LocationInline(admin.TabularInline):
@@ -79,7 +68,7 @@ class LocationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Lot)
-class LotAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class LotAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = (
         "product",
         "batch_number",
@@ -96,7 +85,7 @@ class LotAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
 
 
 @admin.register(StockBalance)
-class StockBalanceAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class StockBalanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("lot", "location", "on_hand", "reserved")
     list_filter = ("location__warehouse", "location__zone")
     search_fields = ("lot__batch_number", "product__code", "product__name", "location__code")
@@ -104,7 +93,7 @@ class StockBalanceAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(StockMove)
-class StockMoveAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class StockMoveAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "move_type",
@@ -129,7 +118,7 @@ class StockMoveAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(StockReservation)
-class StockReservationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class StockReservationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("balance", "quantity", "source_type", "source_id", "source_line_id", "user")
     list_filter = ("source_type",)
     search_fields = ("balance__lot__batch_number", "balance__product__code")
@@ -137,22 +126,11 @@ class StockReservationAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(LotHold)
-class LotHoldAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class LotHoldAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("number", "lot", "status", "stopped_by", "created_at", "resolved_by")
     list_filter = ("status",)
     search_fields = ("number", "lot__batch_number", "lot__product__code")
     list_select_related = ("lot__product", "stopped_by", "resolved_by")
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class LossReportLineInline(ReadOnlyInline):
@@ -162,7 +140,7 @@ class LossReportLineInline(ReadOnlyInline):
 
 
 @admin.register(LossReport)
-class LossReportAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class LossReportAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("number", "warehouse", "status", "created_by", "quality_by", "manager_by")
     list_filter = ("status", "warehouse")
     search_fields = ("number", "reason")
@@ -181,7 +159,7 @@ class StocktakeLineInline(ReadOnlyInline):
 
 
 @admin.register(Stocktake)
-class StocktakeAdmin(ReadOnlyMixin, SimpleHistoryAdmin):
+class StocktakeAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ("number", "warehouse", "status", "created_by", "approved_by", "approved_at")
     list_filter = ("status", "warehouse")
     search_fields = ("number", "note")

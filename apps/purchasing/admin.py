@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.core.admin_mixins import ReadOnlyAdminMixin, ReadOnlyInline
 from apps.core.exceptions import DomainError
 
 from .models import (
@@ -26,28 +27,6 @@ from .models import (
     RejectionReport,
 )
 from .services import po_approve
-
-
-class ReadOnlyAdminMixin:
-    """View only: no add, change or delete here (documents change through the services)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-
-class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
 
 
 class PurchaseOrderLineInline(ReadOnlyInline):

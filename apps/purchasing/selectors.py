@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db.models import F, Prefetch, Sum
 from django.utils.translation import gettext as _
 
@@ -124,3 +126,15 @@ def return_trace_details(return_ids: list[int]) -> dict[int, list[tuple[str, str
         ]
         for ret in rows
     }
+
+
+def last_purchase_prices(*, product_ids) -> dict[int, Decimal]:
+    """The tax-inclusive unit price of each product's latest receipt (one query), for the
+    minimum-price rule "not below the last purchase cost" (DESIGN.md 4.3)."""
+    rows = (
+        ReceiptLine.objects.filter(product_id__in=list(product_ids))
+        .order_by("product_id", "-receipt__received_on", "-pk")
+        .distinct("product_id")
+        .values_list("product_id", "unit_price")
+    )
+    return dict(rows)

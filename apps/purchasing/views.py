@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.timezone import localdate
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import generic
 
 from apps.core.crud import CrudListView, StaffPermissionMixin, apply_domain_error
@@ -313,16 +314,31 @@ class PurchaseOrderFormView(StaffPermissionMixin, generic.TemplateView):
 
 ORDER_ACTIONS = {
     # action: (service, permission, name of the text argument or None, success message)
-    "submit": (po_submit, "purchasing.change_purchaseorder", None, _("Order submitted.")),
-    "approve": (po_approve, "purchasing.approve_purchaseorder", "note", _("Order approved.")),
+    "submit": (
+        po_submit,
+        "purchasing.change_purchaseorder",
+        None,
+        gettext_lazy("Order submitted."),
+    ),
+    "approve": (
+        po_approve,
+        "purchasing.approve_purchaseorder",
+        "note",
+        gettext_lazy("Order approved."),
+    ),
     "reject": (
         po_reject,
         "purchasing.approve_purchaseorder",
         "note",
-        _("Order sent back to the purchaser."),
+        gettext_lazy("Order sent back to the purchaser."),
     ),
-    "close": (po_close, "purchasing.change_purchaseorder", "reason", _("Order closed.")),
-    "cancel": (po_cancel, "purchasing.change_purchaseorder", "reason", _("Order cancelled.")),
+    "close": (po_close, "purchasing.change_purchaseorder", "reason", gettext_lazy("Order closed.")),
+    "cancel": (
+        po_cancel,
+        "purchasing.change_purchaseorder",
+        "reason",
+        gettext_lazy("Order cancelled."),
+    ),
 }
 
 

@@ -446,3 +446,16 @@ def test_product_list_sorts_by_its_columns(role_client, sort):
     assert sorted(codes) == ["A", "B"]
     if sort == "-registration_valid_until":
         assert codes == ["A", "B"]
+
+
+def test_the_purchase_price_is_hidden_from_sales_staff(db, role_client):
+    from decimal import Decimal
+
+    from apps.catalog.tests.factories import ProductFactory
+
+    product = ProductFactory(purchase_price=Decimal("7.77"))
+    from django.urls import reverse
+
+    url = reverse("catalog:product_detail", args=[product.pk])
+    assert "7.77" not in role_client("sales").get(url).content.decode()
+    assert "7.77" in role_client("manager").get(url).content.decode()

@@ -53,6 +53,7 @@ from apps.suppliers.models import (
 
 from ._demo_catalogue import CATEGORIES, FAMILIES, MAKERS, SUB_CATEGORIES
 from ._demo_purchasing import PurchasingLoader
+from ._demo_sales import SalesLoader
 from ._demo_stock import StockLoader
 
 DEMO_PASSWORD = "GspDemo-2026"
@@ -893,6 +894,7 @@ class Loader:
                 self, users, address=COMPANY["warehouse_address"], without_stock=pending
             ).run(products)
             PurchasingLoader(self, users, warehouse).run()
+            SalesLoader(self, users, warehouse).run()
         return self.stats
 
 

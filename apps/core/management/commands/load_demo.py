@@ -1,5 +1,5 @@
-"""`manage.py load_demo`: load (or refresh) the demo company, master data, users, stock and
-purchase orders."""
+"""`manage.py load_demo`: load (or refresh) the demo company, master data, users, stock,
+purchase orders and sales orders."""
 
 import time
 
@@ -12,7 +12,8 @@ class Command(BaseCommand):
     help = (
         "Load the demo data of a Shanghai medical-device distributor: company, licences, "
         "categories, manufacturers, products, suppliers, customers, one user per role, the "
-        "WH01 warehouse with lots in every expiry band and purchase orders in every stage. "
+        "WH01 warehouse with lots in every expiry band, and purchase and sales orders in "
+        "every stage. "
         "Safe to run again: rows are matched by code and updated in place."
     )
 

@@ -10,6 +10,10 @@ work done by bare hand-written SQL (the floor), so the framework cost shows:
     <name>  <median ms>  target <ms>  <queries> queries  OK|SLOW
     <name> (bare SQL)  <median ms>
 
+The sales figures (confirming a 20-line order, the maximum-quantity check over a
+customer's 10,000 past orders, the order list page) come from apps/sales/management/
+bench.py, whose own seed (marker: customer BENCH-C1) is added once to the seeded database.
+
 This is a benchmark, not a test: nothing fails, SLOW is only reported.
 """
 
@@ -23,7 +27,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import connection, connections, transaction
+from django.db import connection, connections, reset_queries, transaction
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
@@ -36,13 +40,15 @@ PAGE = 25
 
 
 class Command(BaseCommand):
-    help = "Seed (once) a large separate database and time the hot inventory paths."
+    help = "Seed (once) a large separate database and time the hot inventory and sales paths."
 
     def add_arguments(self, parser):
         parser.add_argument("--database-name", default="gsp_erp_bench")
         parser.add_argument("--runs", type=int, default=9)
 
     def handle(self, *args, database_name: str, runs: int, **options):
+        from apps.sales.management import bench as sales_bench
+
         self.use_database(database_name)
         if not self.is_seeded():
             self.stdout.write(f"seeding {database_name} (once; a few minutes)...")
@@ -51,7 +57,27 @@ class Command(BaseCommand):
             self.stdout.write(f"seeded in {time.perf_counter() - started:.0f} s")
         else:
             self.stdout.write(f"reusing the seeded database {database_name}")
+        if not sales_bench.is_seeded():
+            self.stdout.write("seeding the sales history (once)...")
+            started = time.perf_counter()
+            sales_bench.seed(user=self.bench_user(), products=self.order_products())
+            self.stdout.write(f"seeded in {time.perf_counter() - started:.0f} s")
         self.report(runs)
+        sales_bench.report(self, user=self.bench_user(), products=self.order_products(), runs=runs)
+
+    def bench_user(self):
+        from django.contrib.auth.models import User
+
+        user, _created = User.objects.get_or_create(
+            username="bench", defaults={"is_superuser": True, "is_staff": True}
+        )
+        return user
+
+    def order_products(self) -> list:
+        """The 20 products of the benchmark orders (FEFO allocation and sales confirm)."""
+        from apps.catalog.models import Product
+
+        return list(Product.objects.order_by("code")[100 : 100 + 20 * 37 : 37])
 
     # ------------------------------------------------------------------ database
 
@@ -217,6 +243,7 @@ class Command(BaseCommand):
         timings = []
         queries = 0
         for _run in range(runs):
+            reset_queries()  # the query log is capped (9,000); count from empty
             with CaptureQueriesContext(connection) as ctx:
                 started = time.perf_counter()
                 work()
@@ -226,21 +253,23 @@ class Command(BaseCommand):
 
     def line(self, name: str, work, bare, target: float, runs: int) -> None:
         median, queries = self.measure(work, runs)
+        self.emit(name, median, target, queries)
+        bare_median, _queries = self.measure(bare, runs)
+        self.emit_bare(name, bare_median)
+
+    def emit(self, name: str, median: float, target: float, queries: int) -> None:
         status = "OK" if median <= target else "SLOW"
         self.stdout.write(f"{name}  {median:.1f}  target {target:g}  {queries} queries  {status}")
-        bare_median, _queries = self.measure(bare, runs)
-        self.stdout.write(f"{name} (bare SQL)  {bare_median:.1f}")
+
+    def emit_bare(self, name: str, median: float) -> None:
+        self.stdout.write(f"{name} (bare SQL)  {median:.1f}")
 
     def report(self, runs: int) -> None:
-        from django.contrib.auth.models import User
-
         from apps.catalog.models import Product
 
-        user, _created = User.objects.get_or_create(
-            username="bench", defaults={"is_superuser": True, "is_staff": True}
-        )
+        user = self.bench_user()
         product = Product.objects.order_by("code")[PRODUCTS // 2]
-        order_products = list(Product.objects.order_by("code")[100 : 100 + 20 * 37 : 37])
+        order_products = self.order_products()
         self.stdout.write(
             f"{PRODUCTS * LOTS_PER_PRODUCT:,} lots, {PRODUCTS * LOTS_PER_PRODUCT * MOVES_PER_LOT:,}"
             f" moves; median of {runs} runs in ms"

@@ -1,0 +1,45 @@
+"""Every write of the sales app. Import services from here."""
+
+from .controls import ControlResult, Finding, run_controls
+from .orders import (
+    ORDER_SOURCE,
+    ControlsRefused,
+    LineInput,
+    Preview,
+    approvals_problem,
+    assert_approvals_valid,
+    enforce_at_shipment,
+    order_reservations,
+    sales_order_approve,
+    sales_order_cancel,
+    sales_order_close,
+    sales_order_confirm,
+    sales_order_create,
+    sales_order_preview,
+    sales_order_reject,
+    sales_order_submit,
+    sales_order_update,
+)
+
+__all__ = [
+    "ORDER_SOURCE",
+    "ControlResult",
+    "ControlsRefused",
+    "Finding",
+    "LineInput",
+    "Preview",
+    "approvals_problem",
+    "assert_approvals_valid",
+    "enforce_at_shipment",
+    "order_reservations",
+    "run_controls",
+    "sales_order_approve",
+    "sales_order_cancel",
+    "sales_order_close",
+    "sales_order_confirm",
+    "sales_order_create",
+    "sales_order_preview",
+    "sales_order_reject",
+    "sales_order_submit",
+    "sales_order_update",
+]

@@ -1,0 +1,1 @@
+"""Sales staff pages, one module per document: orders, deliveries, returns, approvals."""
