@@ -696,6 +696,10 @@ def _fefo_candidates(
     return condition
 
 
+# Upper bound on lock rounds; each round that locks nothing re-reads a fresh snapshot.
+_ALLOCATION_ROUNDS = 20
+
+
 @transaction.atomic
 def allocate_fefo(
     *,
@@ -719,19 +723,19 @@ def allocate_fefo(
 
     locked: dict[int, StockBalance] = {}
     # A concurrent transaction may take stock between the unlocked selection and the
-    # lock; a second round then picks further rows. Two rounds almost always suffice.
-    for _round in range(5):
+    # lock. PostgreSQL then re-checks each waited-for row and drops one that has no free
+    # stock left, so a round can lock fewer rows than it chose, or none at all; the next
+    # round (a new statement, so a fresh snapshot) picks further rows. The search ends
+    # when everything is covered or no candidate is left even without locking.
+    for _round in range(_ALLOCATION_ROUNDS):
         remaining = _remaining(wanted, locked)
         if not remaining:
             break
-        rows = list(
-            sellable_balances(warehouse=warehouse)
-            .filter(_fefo_candidates(remaining, warehouse, exclude=locked))
-            .select_related("lot")
-            .select_for_update(of=("self",))
-            .order_by("pk")
+        candidates = sellable_balances(warehouse=warehouse).filter(
+            _fefo_candidates(remaining, warehouse, exclude=locked)
         )
-        if not rows:
+        rows = list(candidates.select_related("lot").select_for_update(of=("self",)).order_by("pk"))
+        if not rows and not candidates.exists():
             break
         for balance in rows:
             locked[balance.pk] = balance

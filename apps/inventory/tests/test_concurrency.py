@@ -108,6 +108,78 @@ def test_fefo_allocations_never_reserve_more_than_on_hand(qualified, second_qual
     assert_balances_sound()
 
 
+def wait_until_blocked_on_lock(timeout: float = 20.0) -> None:
+    """Wait until some other session of this database waits for a row lock."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+    raise AssertionError("the second allocation never waited for the lock")
+
+
+def test_allocation_whose_chosen_lot_is_emptied_while_waiting_takes_the_next_lot(
+    qualified, second_qualified
+):
+    """The second allocation chooses the early lot from its snapshot, waits for the first
+    one's lock, and finds the lot empty when it gets it; it must go on to the late lot
+    instead of reporting that nothing is available."""
+    product = ProductFactory()
+    early = LotFactory(product=product, expiry_date=days(200))
+    late = LotFactory(product=product, expiry_date=days(400))
+    put_stock(early, qualified, 20)
+    put_stock(late, second_qualified, 20)
+    first_holds = threading.Event()
+    release_first = threading.Event()
+    results: dict[str, object] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                request = AllocationRequest(product=product, quantity=20, line_id=1)
+                allocate_fefo(requests=[request], user=None, source=Source("test.order", 1))
+                first_holds.set()
+                release_first.wait(30)
+            results["first"] = request.reservations[0].balance.lot_id
+        except Exception as error:  # inspected below
+            results["first"] = error
+            first_holds.set()
+        finally:
+            connection.close()
+
+    def second() -> None:
+        try:
+            request = AllocationRequest(product=product, quantity=15, line_id=2)
+            allocate_fefo(requests=[request], user=None, source=Source("test.order", 2))
+            results["second"] = [(r.balance.lot_id, r.quantity) for r in request.reservations]
+        except Exception as error:  # inspected below
+            results["second"] = error
+        finally:
+            connection.close()
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert first_holds.wait(30)
+    two = threading.Thread(target=second)
+    two.start()
+    try:
+        wait_until_blocked_on_lock()
+    finally:
+        release_first.set()
+    one.join(60)
+    two.join(60)
+
+    assert results == {"first": early.pk, "second": [(late.pk, 15)]}, results
+    assert StockBalance.objects.get(lot=early).reserved == 20
+    assert StockBalance.objects.get(lot=late).reserved == 15
+    assert_balances_sound()
+
+
 def test_manual_reservations_never_exceed_on_hand(qualified):
     lot = LotFactory()
     put_stock(lot, qualified, 10)
