@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "apps.purchasing",
     "apps.sales",
     "apps.gsp_records",
+    "apps.gsp_records.storage",
+    "apps.gsp_records.quality",
+    "apps.gsp_records.alerts",
     "apps.finance",
 ]
 
@@ -153,6 +156,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# The address printed in the QR code of every GSP PDF (its verification page).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {

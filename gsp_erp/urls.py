@@ -15,6 +15,10 @@ urlpatterns = [
     path("purchasing/", include("apps.purchasing.urls")),
     path("sales/", include("apps.sales.urls")),
     path("pricing/", include("apps.pricing.urls")),
+    path("gsp/", include("apps.gsp_records.urls")),
+    path("gsp/storage/", include("apps.gsp_records.storage.urls")),
+    path("gsp/quality/", include("apps.gsp_records.quality.urls")),
+    path("gsp/alerts/", include("apps.gsp_records.alerts.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

@@ -149,6 +149,96 @@ MENU: tuple[NavSection, ...] = (
         ),
     ),
     NavSection(
+        _("GSP records"),
+        "clipboard-check",
+        (
+            NavItem(
+                _("Purchase records"), "gsp_records:purchase_records", "purchasing.view_receipt"
+            ),
+            NavItem(
+                _("Acceptance records"),
+                "gsp_records:acceptance_records",
+                "purchasing.view_acceptance",
+            ),
+            NavItem(
+                _("Rejection reports"),
+                "gsp_records:rejection_records",
+                "purchasing.view_rejectionreport",
+            ),
+            NavItem(
+                _("Outbound double-check records"),
+                "gsp_records:outbound_check_records",
+                "sales.view_delivery",
+            ),
+            NavItem(_("Sales records"), "gsp_records:sales_records", "sales.view_delivery"),
+            NavItem(
+                _("Near-expiry push list"),
+                "gsp_records:expiry_push_list",
+                "inventory.view_stockbalance",
+            ),
+            NavItem(_("Return notices"), "gsp_records:return_notices", "sales.view_salesreturn"),
+            NavItem(
+                _("Nonconforming loss approvals"),
+                "gsp_records:loss_approvals",
+                "inventory.view_lossreport",
+            ),
+            NavItem(
+                _("Temperature and humidity"),
+                "gsp_storage:temperaturelog_list",
+                "gsp_storage.view_temperaturelog",
+            ),
+            NavItem(
+                _("Maintenance inspections"),
+                "gsp_storage:maintenanceinspection_list",
+                "gsp_storage.view_maintenanceinspection",
+            ),
+            NavItem(
+                _("Inspection worklist"),
+                "gsp_storage:inspection_worklist",
+                "gsp_storage.view_maintenanceinspection",
+            ),
+            NavItem(
+                _("Re-inspection notices"),
+                "gsp_storage:reinspectionnotice_list",
+                "gsp_storage.view_reinspectionnotice",
+            ),
+            NavItem(
+                _("Stop-sale notices"),
+                "gsp_storage:stopsalenotice_list",
+                "gsp_storage.view_stopsalenotice",
+            ),
+            NavItem(
+                _("Equipment use"), "gsp_storage:equipmentuse_list", "gsp_storage.view_equipmentuse"
+            ),
+            NavItem(
+                _("Calibration cards"),
+                "gsp_storage:calibrationcard_list",
+                "gsp_storage.view_calibrationcard",
+            ),
+            NavItem(
+                _("Quality inquiries"),
+                "gsp_quality:qualityinquiry_list",
+                "gsp_quality.view_qualityinquiry",
+            ),
+            NavItem(
+                _("Quality feedback"),
+                "gsp_quality:qualityfeedback_list",
+                "gsp_quality.view_qualityfeedback",
+            ),
+            NavItem(
+                _("Health checks"), "gsp_quality:healthcheck_list", "gsp_quality.view_healthcheck"
+            ),
+            NavItem(
+                _("Training records"),
+                "gsp_quality:trainingrecord_list",
+                "gsp_quality.view_trainingrecord",
+            ),
+            NavItem(_("PDF archive"), "gsp_records:pdf_list", "gsp_records.view_generatedpdf"),
+            NavItem(_("Alerts"), "gsp_alerts:alert_list", "gsp_alerts.view_alert"),
+            NavItem(_("Alert schedule"), "gsp_alerts:alertjob_list", "gsp_alerts.view_alertjob"),
+        ),
+    ),
+    NavSection(
         _("Company"),
         "building",
         (

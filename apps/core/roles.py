@@ -70,6 +70,19 @@ VIEW_MASTER_DATA = (
     + view("core", *CORE_MODELS)
 )
 
+# GSP records (issue 5): each part fills its own table, role code -> permissions.
+# "auditor" must get view permissions only.
+GSP_RECORDS_PERMS: dict[str, tuple[str, ...]] = {}  # derived records, PDFs (gsp_records)
+GSP_STORAGE_PERMS: dict[str, tuple[str, ...]] = {}  # gsp_storage
+GSP_QUALITY_PERMS: dict[str, tuple[str, ...]] = {}  # gsp_quality
+GSP_ALERTS_PERMS: dict[str, tuple[str, ...]] = {}  # gsp_alerts
+
+
+def gsp(role_code: str) -> tuple[str, ...]:
+    tables = (GSP_RECORDS_PERMS, GSP_STORAGE_PERMS, GSP_QUALITY_PERMS, GSP_ALERTS_PERMS)
+    return tuple(perm for table in tables for perm in table.get(role_code, ()))
+
+
 ROLES: tuple[Role, ...] = (
     Role(
         "purchaser",
@@ -80,7 +93,8 @@ ROLES: tuple[Role, ...] = (
         + VIEW_STOCK
         + VIEW_PURCHASING
         + crud("purchasing", "purchaseorder", "receipt", "purchasereturn")
-        + EDIT_PRICING,
+        + EDIT_PRICING
+        + gsp("purchaser"),
     ),
     Role(
         "inspector",
@@ -91,7 +105,8 @@ ROLES: tuple[Role, ...] = (
         + crud("purchasing", "acceptance", "rejectionreport")
         + ("purchasing.inspect_receipt",)
         + VIEW_SALES
-        + ("sales.change_salesreturn", "sales.inspect_salesreturn"),
+        + ("sales.change_salesreturn", "sales.inspect_salesreturn")
+        + gsp("inspector"),
     ),
     Role(
         "keeper",
@@ -105,7 +120,8 @@ ROLES: tuple[Role, ...] = (
         + ("inventory.change_stockbalance",)
         + VIEW_SALES
         + crud("sales", "delivery", "salesreturn")
-        + ("sales.pick_delivery", "sales.ship_delivery"),
+        + ("sales.pick_delivery", "sales.ship_delivery")
+        + gsp("keeper"),
     ),
     Role(
         "checker",
@@ -113,7 +129,8 @@ ROLES: tuple[Role, ...] = (
         VIEW_MASTER_DATA
         + VIEW_STOCK
         + VIEW_SALES
-        + ("sales.change_delivery", "sales.check_delivery"),
+        + ("sales.change_delivery", "sales.check_delivery")
+        + gsp("checker"),
     ),
     Role(
         "sales",
@@ -125,7 +142,8 @@ ROLES: tuple[Role, ...] = (
         + VIEW_PRICING
         + VIEW_SALES
         + crud("sales", "salesorder", "salesreturn")
-        + ("sales.confirm_salesorder",),
+        + ("sales.confirm_salesorder",)
+        + gsp("sales"),
     ),
     Role(
         "quality_manager",
@@ -147,7 +165,8 @@ ROLES: tuple[Role, ...] = (
             "catalog.review_quality_productfirstapproval",
             "suppliers.review_quality_supplierfirstapproval",
             "core.view_history",
-        ),
+        )
+        + gsp("quality_manager"),
     ),
     Role(
         "manager",
@@ -178,7 +197,8 @@ ROLES: tuple[Role, ...] = (
             "customers.change_credit_customer",
             "core.view_history",
             "core.view_cost",
-        ),
+        )
+        + gsp("manager"),
     ),
     Role(
         "finance",
@@ -188,7 +208,8 @@ ROLES: tuple[Role, ...] = (
         + VIEW_PURCHASING
         + VIEW_SALES
         + VIEW_PRICING
-        + ("customers.change_credit_customer", "core.view_cost"),
+        + ("customers.change_credit_customer", "core.view_cost")
+        + gsp("finance"),
     ),
     Role(
         "auditor",
@@ -198,7 +219,8 @@ ROLES: tuple[Role, ...] = (
         + VIEW_PURCHASING
         + VIEW_SALES
         + VIEW_PRICING
-        + ("core.view_history",),
+        + ("core.view_history",)
+        + gsp("auditor"),
     ),
 )
 
