@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import derived_urls, views
 
 app_name = "gsp_records"
 
@@ -10,3 +10,5 @@ urlpatterns = [
     path("pdfs/<int:pk>/download/", views.PdfDownloadView.as_view(), name="pdf_download"),
     path("verify/<uuid:token>/", views.pdf_verify, name="pdf_verify"),
 ]
+
+urlpatterns += derived_urls.urlpatterns

@@ -1,0 +1,3 @@
+"""URLs of the records derived from transactions (purchase, acceptance, ...)."""
+
+urlpatterns: list = []
