@@ -199,13 +199,13 @@ MENU: tuple[NavSection, ...] = (
             ),
             NavItem(
                 _("Re-inspection notices"),
-                "gsp_storage:reinspectionnotice_list",
-                "gsp_storage.view_reinspectionnotice",
+                "gsp_quality:reinspectionnotice_list",
+                "gsp_quality.view_reinspectionnotice",
             ),
             NavItem(
                 _("Stop-sale notices"),
-                "gsp_storage:stopsalenotice_list",
-                "gsp_storage.view_stopsalenotice",
+                "gsp_quality:stopsalenotice_list",
+                "gsp_quality.view_stopsalenotice",
             ),
             NavItem(
                 _("Equipment use"), "gsp_storage:equipmentuse_list", "gsp_storage.view_equipmentuse"
