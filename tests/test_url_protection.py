@@ -9,7 +9,8 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-PUBLIC = {"login", "set_language", "logout"}
+# The PDF verification page is public: the QR code printed on paper leads there.
+PUBLIC = {"login", "set_language", "logout", "pdf_verify"}
 SKIP_NAMESPACES = {"admin"}
 
 
