@@ -180,6 +180,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# One beat entry: the alert dispatcher starts each nightly job once its time has passed
+# (the times are edited by a manager in the staff UI, gsp_alerts.AlertJob).
+CELERY_BEAT_SCHEDULE = {
+    "gsp-alerts-dispatch": {"task": "gsp_alerts.dispatch", "schedule": 300.0},
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL

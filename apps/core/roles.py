@@ -72,10 +72,59 @@ VIEW_MASTER_DATA = (
 
 # GSP records (issue 5): each part fills its own table, role code -> permissions.
 # "auditor" must get view permissions only.
-GSP_RECORDS_PERMS: dict[str, tuple[str, ...]] = {}  # derived records, PDFs (gsp_records)
-GSP_STORAGE_PERMS: dict[str, tuple[str, ...]] = {}  # gsp_storage
-GSP_QUALITY_PERMS: dict[str, tuple[str, ...]] = {}  # gsp_quality
-GSP_ALERTS_PERMS: dict[str, tuple[str, ...]] = {}  # gsp_alerts
+# derived records, PDFs (gsp_records): the PDF archive; the derived lists and their PDFs
+# need only the view permission of their source model.
+GSP_RECORDS_PERMS: dict[str, tuple[str, ...]] = {
+    role: ("gsp_records.view_generatedpdf",) for role in ("quality_manager", "manager", "auditor")
+}
+_STORAGE_KEPT = ("temperaturelog", "maintenanceinspection", "equipmentuse")
+_STORAGE_CALIBRATION = ("calibrationcard", "calibrationentry")
+_STORAGE_ALL = _STORAGE_KEPT + _STORAGE_CALIBRATION
+GSP_STORAGE_PERMS: dict[str, tuple[str, ...]] = {  # gsp_storage
+    # The keeper records and signs the warehouse logs and sees the calibration cards.
+    "keeper": crud("gsp_storage", *_STORAGE_KEPT, actions=("view", "add", "change", "sign"))
+    + view("gsp_storage", *_STORAGE_CALIBRATION),
+    # Quality signs every record and keeps the calibration cards.
+    "quality_manager": view("gsp_storage", *_STORAGE_ALL)
+    + crud("gsp_storage", *_STORAGE_ALL, actions=("sign",))
+    + crud("gsp_storage", *_STORAGE_CALIBRATION, actions=("add", "change")),
+    "manager": view("gsp_storage", *_STORAGE_ALL),
+    "auditor": view("gsp_storage", *_STORAGE_ALL),
+}
+GSP_QUALITY_MODELS = (
+    "reinspectionnotice",
+    "stopsalenotice",
+    "qualityinquiry",
+    "qualityfeedback",
+    "healthcheck",
+    "trainingrecord",
+)
+GSP_QUALITY_PERMS: dict[str, tuple[str, ...]] = {  # gsp_quality
+    # The keeper writes re-inspection notices; the head of quality issues them (which
+    # stops the lot: only quality may stop a lot, inventory lot_stop) and signs the result.
+    "keeper": view("gsp_quality", "stopsalenotice") + crud("gsp_quality", "reinspectionnotice"),
+    "quality_manager": crud("gsp_quality", *GSP_QUALITY_MODELS)
+    + tuple(f"gsp_quality.sign_{model}" for model in GSP_QUALITY_MODELS)
+    + ("gsp_quality.issue_reinspectionnotice",),
+    "manager": view("gsp_quality", *GSP_QUALITY_MODELS),
+    "auditor": view("gsp_quality", *GSP_QUALITY_MODELS),
+}
+# gsp_alerts: every staff role sees and acknowledges the alerts of its own jobs (the
+# service checks the role); the manager edits the schedule; the auditor only looks.
+_ALERTS_STAFF = (
+    "gsp_alerts.view_alert",
+    "gsp_alerts.acknowledge_alert",
+    "gsp_alerts.view_alertjob",
+)
+GSP_ALERTS_PERMS: dict[str, tuple[str, ...]] = {
+    **{
+        code: _ALERTS_STAFF
+        for code in ("purchaser", "inspector", "keeper", "checker", "sales", "quality_manager")
+    },
+    "finance": _ALERTS_STAFF,
+    "manager": _ALERTS_STAFF + ("gsp_alerts.change_alertjob", "gsp_alerts.view_jobrun"),
+    "auditor": ("gsp_alerts.view_alert", "gsp_alerts.view_alertjob", "gsp_alerts.view_jobrun"),
+}
 
 
 def gsp(role_code: str) -> tuple[str, ...]:

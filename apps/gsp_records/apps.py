@@ -6,3 +6,6 @@ class GspRecordsConfig(AppConfig):
     name = "apps.gsp_records"
     label = "gsp_records"
     verbose_name = _("GSP records")
+
+    def ready(self):
+        from . import documents  # noqa: F401  (registers the PDF forms)

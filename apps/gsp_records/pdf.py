@@ -19,8 +19,8 @@ signatures. It must run a fixed number of queries whatever the number of rows.
 
 from __future__ import annotations
 
-import base64
 import datetime
+import decimal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -30,6 +30,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import CompanyLicence, CompanySettings, LicenceType, today
@@ -127,19 +129,26 @@ def get_form(code: str) -> PdfForm | None:
     return REGISTRY.get(code)
 
 
+def _json_value(value):
+    if isinstance(value, datetime.date):  # datetimes too: both parse back from ISO
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, (list, tuple, set, frozenset)) or hasattr(value, "model"):
+        return [_json_value(item) for item in value]  # multiple choices, querysets
+    return value
+
+
 def json_params(cleaned: dict) -> dict:
-    """Cleaned parameters as JSON: dates as ISO strings, model instances as pks."""
-    out = {}
-    for key, value in cleaned.items():
-        if value in (None, ""):
-            continue
-        if isinstance(value, datetime.date):
-            out[key] = value.isoformat()
-        elif hasattr(value, "pk"):
-            out[key] = value.pk
-        else:
-            out[key] = value
-    return out
+    """Cleaned parameters as JSON that the same params form cleans back to the same
+    values: dates as ISO strings, model instances as pks, decimals as strings."""
+    return {
+        key: _json_value(value)
+        for key, value in cleaned.items()
+        if value is not None and value != "" and value != []
+    }
 
 
 # ---------------------------------------------------------------------------- rendering
@@ -169,18 +178,30 @@ def verify_url(token) -> str:
 
 
 def qr_data_uri(text: str) -> str:
-    svg = segno.make(text, error="m").svg_inline(scale=2, border=1)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    """The QR code as a small PNG (printed with crisp edges): an image object in the PDF
+    that any reader, printer or checker recognises as one."""
+    return segno.make(text, error="m").png_data_uri(scale=4, border=1)
+
+
+def css_string(text) -> str:
+    """`text` as a quoted CSS string, for the page margin boxes (`content: ...`). HTML
+    or JS escaping is wrong there (CSS reads a JS escape of a Chinese character as
+    letters); "<" is escaped too, so no text can close the <style> element."""
+    escaped = "".join(
+        f"\\{ord(char):x} " if char in '"\\<>' or ord(char) < 32 else char for char in str(text)
+    )
+    return mark_safe(f'"{escaped}"')  # noqa: S308 - every special character is escaped
 
 
 def render_html(
     form: PdfForm, built: Built, *, token, number: str, header: dict | None = None
 ) -> str:
     url = verify_url(token)
+    header = header or company_header()
     return render_to_string(
         TEMPLATE,
         {
-            **(header or company_header()),
+            **header,
             "form": form,
             "built": built,
             "document_number": number,
@@ -188,6 +209,12 @@ def render_html(
             "qr": qr_data_uri(url),
             "generated_at": timezone.localtime(),
             "font_url": FONT_FILE.as_uri(),
+            # The margin boxes take CSS strings (inside <style>, where HTML escaping
+            # does not apply).
+            "css_company": css_string(header["company"].name),
+            "css_numbers": css_string(f"{form.form_number}  {number}"),
+            "css_verify": css_string(f"{gettext('Verify')}: {url}"),
+            "css_page": css_string(gettext("Page")),
         },
     )
 

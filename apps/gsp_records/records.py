@@ -121,9 +121,10 @@ class RecordDetailView(CrudDetailView):
 
 class RecordUpdateView(CrudUpdateView):
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
+        # Permission first (403 for the auditor even for an unknown pk), then the lock.
+        if request.user.is_authenticated and request.user.has_perm(self.crud.perm("change")):
             record = get_object_or_404(self.crud.model, pk=kwargs["pk"])
-            if record.is_signed and request.user.has_perm(self.crud.perm("change")):
+            if record.is_signed:
                 messages.error(request, str(services.locked_error(record)))
                 return HttpResponseRedirect(reverse(self.crud.url_name("detail"), args=[record.pk]))
         return super().dispatch(request, *args, **kwargs)
@@ -178,7 +179,7 @@ class RecordCorrectView(CrudFormMixin, generic.CreateView):
 
     def dispatch(self, request, *args, **kwargs):
         self.original = None
-        if request.user.is_authenticated:
+        if request.user.is_authenticated and request.user.has_perm(self.crud.perm("add")):
             self.original = get_object_or_404(self.crud.model, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 

@@ -183,46 +183,69 @@ def pdf_request(*, form_code: str, data: dict, user) -> GeneratedPdf:
         )
         generated.full_clean()
         generated.save()
-        from .tasks import render_pdf
+        pdf_id = generated.pk
+        transaction.on_commit(lambda: _dispatch(pdf_id))
+    return generated
 
-        transaction.on_commit(lambda: render_pdf.delay(generated.pk))
+
+def _dispatch(pdf_id: int) -> None:
+    """Hand a committed PDF to the worker. A broker that is down must not turn the
+    user's request into an error page nor leave the PDF queued forever: it fails with
+    the reason, and the user asks again."""
+    from .tasks import render_pdf
+
+    try:
+        render_pdf.delay(pdf_id)
+    except Exception as error:  # kombu/redis errors have no common base worth naming
+        log.exception("pdf %s could not be queued", pdf_id)
+        pdf_mark_failed(
+            pdf_id,
+            _("The PDF could not be queued: %(error)s") % {"error": f"{type(error).__name__}"},
+        )
+
+
+def _fail(generated: GeneratedPdf, reason: str) -> GeneratedPdf:
+    generated.status = PdfStatus.FAILED
+    generated.error = reason[:2000]
+    generated.finished_at = timezone.now()
+    generated.save(update_fields=["status", "error", "finished_at", "attempts"])
     return generated
 
 
 def pdf_render(pdf_id: int) -> GeneratedPdf:
-    """Render a queued PDF and store it with its hash. Idempotent: a PDF already ready is
-    left alone, so a redelivered task (worker killed mid-render) writes one file once."""
+    """Render a queued PDF and store it with its hash.
+
+    Only a QUEUED PDF is rendered, under a row lock held until its file is stored: a
+    task delivered twice (the worker died after rendering, before acknowledging) waits
+    for the first, then finds the PDF ready or failed and leaves it alone. A failure is
+    recorded with its reason; only a lost database connection raises, so the task
+    retries (the row stays queued because the transaction rolls back)."""
     with transaction.atomic():
         generated = GeneratedPdf.objects.select_for_update().get(pk=pdf_id)
-        if generated.status == PdfStatus.READY:
+        if generated.status != PdfStatus.QUEUED:
             return generated
         generated.attempts += 1
         form = pdf_forms.get_form(generated.form_code)
+        if form is None:
+            return _fail(generated, _("Unknown form %(code)s.") % {"code": generated.form_code})
         try:
-            if form is None:
-                raise DomainError(_("Unknown form %(code)s.") % {"code": generated.form_code})
-            cleaned = form.clean_params(generated.params)
-            built = form.build(cleaned)
+            # A savepoint: a query error in build() must not abort the transaction
+            # in which the failure is recorded.
+            with transaction.atomic():
+                cleaned = form.clean_params(generated.params)
+                built = form.build(cleaned)
             html = pdf_forms.render_html(
                 form, built, token=generated.token, number=generated.number
             )
             content, pages = pdf_forms.render_pdf_bytes(html)
         except (DomainError, forms.ValidationError) as error:
-            messages = getattr(error, "messages", [str(error)])
-            generated.status = PdfStatus.FAILED
-            generated.error = "; ".join(str(m) for m in messages)
-            generated.finished_at = timezone.now()
-            generated.save()
-            return generated
+            messages = getattr(error, "messages", None) or [str(error)]
+            return _fail(generated, "; ".join(str(m) for m in messages))
         except (OperationalError, InterfaceError):
             raise  # the database is away: the task retries
         except Exception as error:  # a bug or bad data: record why, do not retry forever
             log.exception("pdf %s failed", generated.number)
-            generated.status = PdfStatus.FAILED
-            generated.error = f"{type(error).__name__}: {error}"[:2000]
-            generated.finished_at = timezone.now()
-            generated.save()
-            return generated
+            return _fail(generated, f"{type(error).__name__}: {error}")
         generated.record_number = built.record_number or generated.record_number
         generated.date_from = built.date_from or generated.date_from
         generated.date_to = built.date_to or generated.date_to
@@ -240,8 +263,8 @@ def pdf_render(pdf_id: int) -> GeneratedPdf:
 
 def pdf_mark_failed(pdf_id: int, reason: str) -> None:
     """Record that the worker gave up on a PDF (after its retries)."""
-    GeneratedPdf.objects.filter(pk=pdf_id).exclude(status=PdfStatus.READY).update(
-        status=PdfStatus.FAILED, error=reason[:2000], finished_at=timezone.now()
+    GeneratedPdf.objects.filter(pk=pdf_id, status=PdfStatus.QUEUED).update(
+        status=PdfStatus.FAILED, error=str(reason)[:2000], finished_at=timezone.now()
     )
 
 

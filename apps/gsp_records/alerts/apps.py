@@ -8,3 +8,10 @@ class GspAlertsConfig(AppConfig):
     name = "apps.gsp_records.alerts"
     label = "gsp_alerts"
     verbose_name = _("Alerts")
+
+    def ready(self):
+        from apps.core.dashboard import register_panel
+
+        from .panels import open_alerts_panel
+
+        register_panel(open_alerts_panel)

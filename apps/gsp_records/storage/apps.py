@@ -9,3 +9,6 @@ class GspStorageConfig(AppConfig):
     name = "apps.gsp_records.storage"
     label = "gsp_storage"
     verbose_name = _("GSP storage records")
+
+    def ready(self):
+        from . import documents  # noqa: F401  (registers the PDF forms)

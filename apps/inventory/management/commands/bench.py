@@ -64,6 +64,12 @@ class Command(BaseCommand):
             self.stdout.write(f"seeded in {time.perf_counter() - started:.0f} s")
         self.report(runs)
         sales_bench.report(self, user=self.bench_user(), products=self.order_products(), runs=runs)
+        from apps.gsp_records import bench as gsp_bench
+
+        gsp_bench.report(self)
+        from apps.gsp_records.alerts import bench as alerts_bench
+
+        alerts_bench.report(self, runs=min(runs, 5))
 
     def bench_user(self):
         from django.contrib.auth.models import User
