@@ -147,7 +147,7 @@ class RecordSignView(_RecordPostView):
         record = self.record()
         try:
             record = services.record_sign(record=record, user=request.user)
-        except DomainError as error:
+        except (DomainError, ValidationError) as error:
             for message in error.messages:
                 messages.error(request, message)
         else:

@@ -143,7 +143,9 @@ def lot_stop(*, lot: Lot, user, reason: str, source_type: str = "", source_id=No
     _require(user, "inventory.add_lothold", _("Only the head of quality may stop a lot."))
     reason = _text(reason, field="reason", message=_("Give the reason for the stop-sale."))
     with transaction.atomic():
-        lot = Lot.objects.select_related("product").get(pk=lot.pk)
+        # The lot row serialises concurrent stops: the second one waits, then finds the
+        # first one's hold and is refused with the message below.
+        lot = Lot.objects.select_for_update(of=("self",)).select_related("product").get(pk=lot.pk)
         if LotHold.objects.filter(lot=lot, status=HoldStatus.ACTIVE).exists():
             raise InvalidStateError(
                 _("Lot %(lot)s is already stopped from sale.") % {"lot": lot}, field="lot"
