@@ -21,6 +21,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -51,6 +52,10 @@ def _role_choices():
     return [(role.code, role.label) for role in ROLES]
 
 
+# The dispatcher ticks every five minutes, so a job must start by 23:55 to run that day.
+LATEST_RUN_TIME = datetime.time(23, 55)
+
+
 class AlertJob(models.Model):
     code = models.CharField(_("code"), max_length=20, choices=AlertKind.choices, unique=True)
     enabled = models.BooleanField(_("enabled"), default=True)
@@ -79,6 +84,18 @@ class AlertJob(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("gsp_alerts:alertjob_detail", args=[self.pk])
+
+    def clean(self):
+        # On the model so that every write path (staff form, admin, shell) holds it.
+        errors = {}
+        if self.run_time and self.run_time > LATEST_RUN_TIME:
+            errors["run_time"] = _(
+                "Choose a time no later than %(latest)s: the dispatcher runs every five minutes."
+            ) % {"latest": LATEST_RUN_TIME.strftime("%H:%M")}
+        if self.enabled and not self.roles:
+            errors["roles"] = _("An enabled job needs at least one role to alert.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class RunStatus(models.TextChoices):

@@ -61,7 +61,6 @@ DEFAULT_JOBS = {
     AlertKind.NONCONFORMING: (datetime.time(1, 40), ["quality_manager", "keeper", "manager"]),
 }
 # The beat entry runs the dispatcher every five minutes: a later run time would be missed.
-LATEST_RUN_TIME = datetime.time(23, 55)
 DIGEST_LOCK = 0x6A1E27  # advisory lock: one digest preparation at a time
 STALE_DIGEST_AFTER = datetime.timedelta(minutes=30)
 

@@ -108,6 +108,11 @@ def test_digests_wait_until_every_enabled_job_of_the_day_has_run(
 def test_an_smtp_failure_is_retried_and_the_digest_sent_once(
     eager_celery, mailbox, settings, django_capture_on_commit_callbacks
 ):
+    # An eager task retries (re-applies itself) only when its errors do not propagate;
+    # with propagation on, Celery raises the Retry instead and nothing is retried.
+    from gsp_erp.celery import app
+
+    app.conf.task_eager_propagates = False  # eager_celery restores it
     settings.EMAIL_BACKEND = f"{__name__}.FailOnceBackend"
     FailOnceBackend.calls = 0
     expiry_world()

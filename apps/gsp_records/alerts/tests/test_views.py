@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from apps.core.models import today
@@ -176,3 +177,15 @@ def test_only_managers_edit_the_schedule(role_client, role):
     assert response.status_code == 403
     job.refresh_from_db()
     assert job.run_time == datetime.time(1, 0)
+
+
+def test_the_schedule_rules_hold_outside_the_form_too():
+    """The model refuses what the staff form and the admin refuse (a shell or a script
+    calling full_clean gets the same messages)."""
+    services.ensure_jobs()
+    job = AlertJob.objects.get(code="expiry")
+    job.run_time = datetime.time(23, 58)
+    job.enabled, job.roles = True, []
+    with pytest.raises(ValidationError) as caught:
+        job.full_clean()
+    assert set(caught.value.message_dict) == {"run_time", "roles"}
