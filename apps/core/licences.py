@@ -191,6 +191,19 @@ def company_licences() -> list[CompanyLicence]:
     return list(CompanyLicence.objects.prefetch_related("scope_categories"))
 
 
+def company_valid_licences(kinds, on_date: datetime.date) -> dict[str, CompanyLicence]:
+    """Our licence of each type in `kinds` valid on `on_date` (the one running longest),
+    in one query; for printing our licence numbers on documents."""
+    found: dict[str, CompanyLicence] = {}
+    rows = CompanyLicence.objects.filter(licence_type__in=list(kinds)).order_by(
+        "licence_type", "-valid_until", "-issued_on"
+    )
+    for licence in rows:
+        if licence.licence_type not in found and licence.is_valid_on(on_date):
+            found[licence.licence_type] = licence
+    return found
+
+
 def company_blockers(product, on_date: datetime.date) -> list[Blocker]:
     """Our own company must hold the business and operating licences for the product."""
     company = CompanySettings.load()

@@ -34,7 +34,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.models import CompanyLicence, CompanySettings, LicenceType, today
+from apps.core.licences import company_valid_licences
+from apps.core.models import CompanySettings, LicenceType, today
 
 FONT_FILE = settings.BASE_DIR / "static" / "fonts" / "NotoSansSC-GB2312.otf"
 TEMPLATE = "gsp_records/pdf/form.html"
@@ -156,15 +157,8 @@ def json_params(cleaned: dict) -> dict:
 
 def company_header() -> dict:
     company = CompanySettings.load()
-    on_date = today()
-    licence = None
-    for kind in LICENCE_TYPES:
-        for candidate in CompanyLicence.objects.filter(licence_type=kind).order_by("-valid_until"):
-            if candidate.is_valid_on(on_date):
-                licence = candidate
-                break
-        if licence:
-            break
+    found = company_valid_licences(LICENCE_TYPES, today())
+    licence = next((found[kind] for kind in LICENCE_TYPES if kind in found), None)
     return {
         "company": company,
         "licence_label": licence.get_licence_type_display() if licence else "",

@@ -17,7 +17,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from apps.core.models import CompanyLicence, CompanySettings, LicenceType, today
+from apps.core.licences import company_valid_licences
+from apps.core.models import CompanySettings, LicenceType, today
 
 from .models import CENT, Delivery, DeliveryLine
 from .services.fulfilment import user_label
@@ -35,14 +36,8 @@ class NoteLine:
 
 
 def _licences(on_date) -> list[tuple[str, str]]:
-    """(label, number) of our valid device operating licence and filing, newest first."""
-    found = {}
-    rows = CompanyLicence.objects.filter(licence_type__in=LICENCE_TYPES).order_by(
-        "licence_type", "-valid_until", "-issued_on"
-    )
-    for licence in rows:
-        if licence.licence_type not in found and licence.is_valid_on(on_date):
-            found[licence.licence_type] = licence
+    """(label, number) of our valid device operating licence and filing."""
+    found = company_valid_licences(LICENCE_TYPES, on_date)
     return [
         (found[kind].get_licence_type_display(), found[kind].number)
         for kind in LICENCE_TYPES
